@@ -1,0 +1,233 @@
+"""Cross-reference checks over a whole fleet.
+
+pydantic checks each field on its own; these rules need the whole fleet: names are
+unique, references resolve, zones nest without cycles, requirements can ever be
+met, replicas sit on rows that exist. Every problem is collected (not just the
+first) and raised together as one :class:`twin.errors.DefinitionError`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from twin.errors import DefinitionError, Problem
+
+if TYPE_CHECKING:
+    from twin.model import Fleet, Site
+
+__all__ = ["check_fleet", "fleet_problems"]
+
+
+def check_fleet(fleet: Fleet) -> None:
+    """Raise :class:`DefinitionError` when ``fleet`` breaks any cross-reference rule."""
+    problems = fleet_problems(fleet)
+    if problems:
+        raise DefinitionError(problems)
+
+
+def fleet_problems(fleet: Fleet) -> list[Problem]:
+    """Every cross-reference problem in ``fleet``, in document order."""
+    problems: list[Problem] = []
+    add = problems.append
+
+    _duplicates(add, "regions", [r.name for r in fleet.regions], "region")
+    _duplicates(add, "sites", [s.name for s in fleet.sites], "site")
+    _duplicates(add, "services", [s.name for s in fleet.services], "service")
+
+    region_names = {r.name for r in fleet.regions}
+    site_names = {s.name for s in fleet.sites}
+    components = {}
+    seen_at: dict[str, str] = {}
+    for site in fleet.sites:
+        for comp in site.components:
+            where = f"sites[{site.name}].components[{comp.name}]"
+            if comp.name in seen_at:
+                add(
+                    Problem(
+                        where, f"duplicate component name (first declared at {seen_at[comp.name]})"
+                    )
+                )
+            else:
+                seen_at[comp.name] = where
+                components[comp.name] = (site, comp)
+
+    for site in fleet.sites:
+        site_loc = f"sites[{site.name}]"
+        if site.region not in region_names:
+            add(Problem(f"{site_loc}.region", f"unknown region {site.region!r}"))
+        _check_zones(add, site, site_loc)
+        zones = {z.name for z in site.zones}
+        for comp in site.components:
+            loc = f"{site_loc}.components[{comp.name}]"
+            if comp.zone not in zones:
+                add(Problem(f"{loc}.zone", f"unknown zone {comp.zone!r} in site {site.name!r}"))
+            for i, req in enumerate(comp.requires):
+                _check_requirement(add, f"{loc}.requires[{i}]", comp.name, req, components)
+            if comp.kind == "ups":
+                for j, battery in enumerate(comp.batteries):
+                    entry = components.get(battery)
+                    if entry is None:
+                        add(Problem(f"{loc}.batteries[{j}]", f"unknown battery {battery!r}"))
+                    elif entry[1].kind != "battery":
+                        add(
+                            Problem(
+                                f"{loc}.batteries[{j}]",
+                                f"{battery!r} is a {entry[1].kind}, not a battery",
+                            )
+                        )
+            if comp.kind == "backbone_link":
+                if comp.remote_site not in site_names:
+                    add(Problem(f"{loc}.remote_site", f"unknown site {comp.remote_site!r}"))
+                elif comp.remote_site == site.name:
+                    add(Problem(f"{loc}.remote_site", "a backbone link must leave its own site"))
+
+    service_names = {s.name for s in fleet.services}
+    for service in fleet.services:
+        _check_service(add, service, service_names, site_names, components)
+    return problems
+
+
+def _duplicates(add, collection: str, names: list[str], what: str) -> None:
+    for name, count in Counter(names).items():
+        if count > 1:
+            add(Problem(f"{collection}[{name}]", f"duplicate {what} name ({count} declared)"))
+
+
+def _check_zones(add, site: Site, site_loc: str) -> None:
+    _duplicates(add, f"{site_loc}.zones", [z.name for z in site.zones], "zone")
+    by_name = {z.name: z for z in site.zones}
+    for zone in site.zones:
+        loc = f"{site_loc}.zones[{zone.name}]"
+        if zone.parent is not None:
+            if zone.parent == zone.name:
+                add(Problem(f"{loc}.parent", "a zone cannot contain itself"))
+            elif zone.parent not in by_name:
+                add(Problem(f"{loc}.parent", f"unknown zone {zone.parent!r} in site {site.name!r}"))
+            else:
+                chain = [zone.name]
+                current = by_name.get(zone.parent)
+                while current is not None and current.name not in chain:
+                    chain.append(current.name)
+                    current = by_name.get(current.parent) if current.parent else None
+                if current is not None and current.name == zone.name:
+                    add(
+                        Problem(
+                            f"{loc}.parent",
+                            f"zones nest in a cycle: {' → '.join([*chain, zone.name])}",
+                        )
+                    )
+        for i, shared in enumerate(zone.shares_space_with):
+            if shared.zone == zone.name:
+                add(
+                    Problem(f"{loc}.shares_space_with[{i}].zone", "a zone cannot share with itself")
+                )
+            elif shared.zone not in by_name:
+                add(
+                    Problem(
+                        f"{loc}.shares_space_with[{i}].zone",
+                        f"unknown zone {shared.zone!r} in site {site.name!r}",
+                    )
+                )
+
+
+def _check_requirement(add, loc: str, owner: str, req, components) -> None:
+    total = 0.0
+    resolved = True
+    for j, supplier in enumerate(req.suppliers):
+        entry = components.get(supplier)
+        if supplier == owner:
+            add(Problem(f"{loc}.suppliers[{j}]", "a component cannot supply itself"))
+            resolved = False
+            continue
+        if entry is None:
+            add(Problem(f"{loc}.suppliers[{j}]", f"unknown component {supplier!r}"))
+            resolved = False
+            continue
+        comp = entry[1]
+        if comp.provides != req.resource:
+            add(
+                Problem(
+                    f"{loc}.suppliers[{j}]",
+                    f"{supplier!r} is a {comp.kind}, which does not supply {req.resource}",
+                )
+            )
+            resolved = False
+            continue
+        if req.is_capacity_gate:
+            total += comp.capacity_for(req.resource) or 0.0
+    for supplier, count in Counter(req.suppliers).items():
+        if count > 1:
+            add(Problem(f"{loc}.suppliers", f"supplier {supplier!r} listed {count} times"))
+    if not resolved:
+        return  # the threshold check below would only repeat the problems above
+    if req.is_capacity_gate:
+        unit = "Gbit/s" if req.resource == "network" else "kW"
+        if req.capacity > total + 1e-9:
+            add(
+                Problem(
+                    loc,
+                    f"needs {req.capacity:g} {unit} of {req.resource} but all its "
+                    f"suppliers together provide {total:g} {unit}: it can never be met",
+                )
+            )
+    elif req.at_least is not None and req.at_least > len(set(req.suppliers)):
+        add(
+            Problem(
+                f"{loc}.at_least",
+                f"needs {req.at_least} suppliers but lists only "
+                f"{len(set(req.suppliers))}: it can never be met",
+            )
+        )
+
+
+def _check_service(add, service, service_names, site_names, components) -> None:
+    loc = f"services[{service.name}]"
+    for i, dep in enumerate(service.depends_on):
+        if dep == service.name:
+            add(Problem(f"{loc}.depends_on[{i}]", "a service cannot depend on itself"))
+        elif dep not in service_names:
+            add(Problem(f"{loc}.depends_on[{i}]", f"unknown service {dep!r}"))
+    controller = service.failover_controller
+    if controller is not None:
+        if controller not in service_names:
+            add(Problem(f"{loc}.failover_controller", f"unknown service {controller!r}"))
+        elif controller == service.name:
+            add(Problem(f"{loc}.failover_controller", "a service cannot be its own controller"))
+    for i, replica in enumerate(service.replicas):
+        rloc = f"{loc}.replicas[{i}]"
+        if replica.site not in site_names:
+            add(Problem(f"{rloc}.site", f"unknown site {replica.site!r}"))
+        if replica.role == "standby" and service.mode == "active_active":
+            add(
+                Problem(
+                    f"{rloc}.role",
+                    "standby replica in an active_active service; "
+                    "set mode: active_standby or role: active",
+                )
+            )
+        for j, row in enumerate(replica.rows):
+            entry = components.get(row)
+            if entry is None:
+                add(Problem(f"{rloc}.rows[{j}]", f"unknown rack row {row!r}"))
+            elif entry[1].kind != "rack_row":
+                add(Problem(f"{rloc}.rows[{j}]", f"{row!r} is a {entry[1].kind}, not a rack row"))
+            elif entry[0].name != replica.site:
+                add(
+                    Problem(
+                        f"{rloc}.rows[{j}]",
+                        f"row {row!r} is in site {entry[0].name!r}, not {replica.site!r}",
+                    )
+                )
+    if service.mode == "active_standby" and not any(r.role == "active" for r in service.replicas):
+        add(Problem(f"{loc}.replicas", "an active_standby service needs an active replica"))
+    if service.data_quorum is not None:
+        holders = sum(1 for r in service.replicas if r.stores_data)
+        if service.data_quorum > holders:
+            add(
+                Problem(
+                    f"{loc}.data_quorum",
+                    f"quorum {service.data_quorum} exceeds the "
+                    f"{holders} replicas that store data: it can never be met",
+                )
+            )
