@@ -16,7 +16,9 @@ $(BIN)/dctwin: pyproject.toml
 setup: $(BIN)/dctwin
 
 report: setup
-	$(BIN)/dctwin summary --stack $(STACK)
+	$(BIN)/dctwin summary --stack $(STACK) --out $(OUT)/$(STACK)-summary.txt
+	$(BIN)/dctwin summary --stack $(STACK) --format json --out $(OUT)/$(STACK)-summary.json
+	cat $(OUT)/$(STACK)-summary.txt
 
 test: setup
 	$(BIN)/ruff check .
