@@ -85,6 +85,9 @@ def fleet_problems(fleet: Fleet) -> list[Problem]:
     service_names = {s.name for s in fleet.services}
     for service in fleet.services:
         _check_service(add, service, service_names, site_names, components)
+    _duplicates(add, "scenarios", [s.name for s in fleet.scenarios], "scenario")
+    for scenario in fleet.scenarios:
+        _check_scenario(add, fleet, scenario, components)
     return problems
 
 
@@ -231,3 +234,41 @@ def _check_service(add, service, service_names, site_names, components) -> None:
                     f"{holders} replicas that store data: it can never be met",
                 )
             )
+
+
+def _check_scenario(add, fleet: Fleet, scenario, components) -> None:
+    sites = {s.name: s for s in fleet.sites}
+    srlgs = {g for _, c in components.values() for g in getattr(c, "srlg", [])}
+    surges = {name for s in fleet.services for name in s.surges}
+    for i, event in enumerate(scenario.events):
+        loc = f"scenarios[{scenario.name}].events[{i}]"
+        site = getattr(event, "site", None)
+        if site is not None and site not in sites:
+            add(Problem(f"{loc}.site", f"unknown site {site!r}"))
+            continue
+        if event.kind == "fire" and event.zone not in {z.name for z in sites[site].zones}:
+            add(Problem(f"{loc}.zone", f"unknown zone {event.zone!r} in site {site!r}"))
+        names = {
+            "utility_loss": ("feeds", "utility_feed"),
+            "generator_fail_to_start": ("generators", "generator"),
+            "fail": ("components", None),
+        }.get(event.kind)
+        if names is not None:
+            field, kind = names
+            for j, name in enumerate(getattr(event, field)):
+                entry = components.get(name)
+                if entry is None:
+                    add(Problem(f"{loc}.{field}[{j}]", f"unknown component {name!r}"))
+                elif kind is not None and entry[1].kind != kind:
+                    add(
+                        Problem(
+                            f"{loc}.{field}[{j}]",
+                            f"{name!r} is a {entry[1].kind}, not a {kind.replace('_', ' ')}",
+                        )
+                    )
+                elif site is not None and entry[0].name != site:
+                    add(Problem(f"{loc}.{field}[{j}]", f"{name!r} is not in site {site!r}"))
+        if event.kind == "srlg_cut" and event.srlg not in srlgs:
+            add(Problem(f"{loc}.srlg", f"no link runs in shared-risk group {event.srlg!r}"))
+        if event.kind == "surge" and event.surge not in surges:
+            add(Problem(f"{loc}.surge", f"no service declares the surge {event.surge!r}"))

@@ -26,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from twin.scenario_spec import ScenarioSpec
+
 __all__ = [
     "COMPONENT_TYPES",
     "KIND_MODULES",
@@ -597,6 +599,9 @@ class Fleet(_Strict):
     regions: list[Region] = Field(min_length=1)
     sites: list[Site] = Field(min_length=1)
     services: list[Service] = Field(default_factory=list)
+    scenarios: list[ScenarioSpec] = Field(
+        default_factory=list, description="Stack-specific named scenarios (beside the catalog)."
+    )
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Fleet:
