@@ -1,0 +1,606 @@
+"""The Pulumi program under the SDK's mocks, in update mode.
+
+Update mode (``preview=False``) on purpose: in preview mode unresolved outputs are
+unknown and an assertion inside ``apply`` is silently skipped. The mock monitor
+records every registration (type token, name, URN, parent URN, inputs) — exactly
+what the engine would store and diff — and the tests assert on those records, so a
+failed assertion is an ordinary Python assertion failure.
+
+Each program run is done once per module and per stack (``program_runs``) and
+kept as plain data; the Pulumi runtime state (root stack, config, mocks) is reset
+before every run and after the module, so no test depends on another's order.
+Run with ``-s`` to see the resources and wall time per stack.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import runpy
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pulumi
+import pulumi.runtime
+import pytest
+import yaml
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.settings import ROOT, get_root_resource
+from pulumi.runtime.stack import Stack
+
+from twin.declare import DeclaredFleet, declare_fleet, zone_resource_name
+from twin.documents import dump_fleet
+from twin.model import Fleet
+from twin.sources import apply_overrides, build_stack
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+MAIN = PROJECT_DIR / "__main__.py"
+REFERENCE_STACKS = ("ansan", "pangyo-2022", "fleet", "lab")
+"""The reference stacks, each with a ``Pulumi.<stack>.yaml`` in the project."""
+HAND = "hand"
+"""The small hand-built fleet below, declared through ``dctwin:model``."""
+ALL_STACKS = (HAND, *REFERENCE_STACKS)
+FAKE_ID = "mock-id"
+
+
+# --------------------------------------------------------------------------- mocks
+
+
+class Registration(NamedTuple):
+    """One resource registration as the mock engine saw it."""
+
+    type: str
+    name: str
+    urn: str
+    parent: str
+    inputs: dict[str, Any]
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Echo every resource's inputs back as its state, with a fixed id; record it."""
+
+    def __init__(self) -> None:
+        self.registrations: list[Registration] = []
+        # The monitor runs RegisterResource in executor threads; it leaves the URN and
+        # parent of the request being served here, per thread, for new_resource.
+        self.request = threading.local()
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.registrations.append(
+            Registration(args.typ, args.name, self.request.urn, self.request.parent, args.inputs)
+        )
+        return FAKE_ID, dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+        return {}, None
+
+
+class ParentRecordingMonitor(MockMonitor):
+    """The SDK's mock monitor, passing each request's URN and parent URN to the mocks."""
+
+    mocks: RecordingMocks
+
+    def RegisterResource(self, request: Any) -> Any:
+        self.mocks.request.parent = request.parent
+        self.mocks.request.urn = self.make_urn(request.parent, request.type, request.name)
+        return super().RegisterResource(request)
+
+
+def reset_pulumi_runtime() -> None:
+    """Forget the root stack and the config of any earlier run."""
+    ROOT.set(None)
+    pulumi.runtime.set_all_config({}, [])
+
+
+@dataclass(frozen=True)
+class ProgramRun:
+    """What one program run under mocks produced, as plain data."""
+
+    stack: str
+    registrations: list[Registration]
+    outputs: dict[str, Any]
+    namespace: dict[str, Any]
+    seconds: float
+
+    def by_urn(self) -> dict[str, Registration]:
+        return {r.urn: r for r in self.registrations}
+
+    def by_type_and_name(self) -> dict[tuple[str, str], Registration]:
+        return {(r.type, r.name): r for r in self.registrations}
+
+
+def run_under_mocks(
+    program: Callable[[], dict[str, Any] | None], stack: str, config: dict[str, str]
+) -> ProgramRun:
+    """Run ``program`` as a Pulumi program under fresh mocks (update mode) and ``config``.
+
+    Every outstanding RPC and output is awaited (``pulumi.runtime.test`` does that) and
+    any exception the program or an ``apply`` raised is re-raised here.
+    """
+    reset_pulumi_runtime()
+    pulumi.runtime.set_all_config(config, [])
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(
+        mocks,
+        project="dctwin",
+        stack=stack,
+        preview=False,
+        monitor=ParentRecordingMonitor(mocks),
+    )
+    namespace: dict[str, Any] = {}
+
+    def body() -> None:
+        namespace.update(program() or {})
+
+    start = time.perf_counter()
+    pulumi.runtime.test(body)()
+    seconds = time.perf_counter() - start
+    root = get_root_resource()
+    outputs = dict(root.outputs) if isinstance(root, Stack) else {}
+    return ProgramRun(stack, list(mocks.registrations), outputs, namespace, seconds)
+
+
+def run_main(stack: str, config: dict[str, str]) -> ProgramRun:
+    """Run the project's ``__main__.py`` itself, as ``pulumi up --stack <stack>`` would."""
+    return run_under_mocks(
+        lambda: runpy.run_path(str(MAIN), run_name="__main__"), stack=stack, config=config
+    )
+
+
+def stack_config(stack: str) -> dict[str, str]:
+    """``Pulumi.<stack>.yaml``'s config as the CLI hands it to the program (objects as JSON)."""
+    document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text()) or {}
+    return {
+        key: value if isinstance(value, str) else json.dumps(value)
+        for key, value in (document.get("config") or {}).items()
+    }
+
+
+# --------------------------------------------------------------------------- a small fleet
+
+
+def small_fleet() -> Fleet:
+    """Two regions, two sites with the same zone names, nested zones, every gate shape."""
+
+    def site(name: str, region: str, remote: str) -> dict[str, Any]:
+        p = name  # component names are unique fleet-wide: prefix them with the site
+        return {
+            "name": name,
+            "region": region,
+            "zones": [
+                {"name": "building", "kind": "building"},
+                {"name": "yard", "kind": "generator_yard"},
+                {"name": "ups-room", "kind": "ups_room", "parent": "building"},
+                {
+                    "name": "battery-room",
+                    "kind": "battery_room",
+                    "parent": "building",
+                    "suppression": {"agent": "water", "after_s": 1800, "deenergize": "building"},
+                    "shares_space_with": [{"zone": "ups-room", "medium": "ceiling"}],
+                },
+                {"name": "floor-1", "kind": "floor", "parent": "building"},
+                {"name": "hall-1", "kind": "data_hall", "parent": "floor-1"},
+            ],
+            "components": [
+                {"kind": "utility_feed", "name": f"{p}-utility", "zone": "yard",
+                 "substation": f"{p}-substation", "capacity_kw": 2000},
+                {"kind": "generator", "name": f"{p}-gen-1", "zone": "yard", "capacity_kw": 1500},
+                {"kind": "ats", "name": f"{p}-ats", "zone": "ups-room", "capacity_kw": 2000,
+                 "requires": [{"resource": "power",
+                               "suppliers": [f"{p}-utility", f"{p}-gen-1"]}]},
+                {"kind": "battery", "name": f"{p}-battery", "zone": "battery-room",
+                 "energy_kwh": 300},
+                {"kind": "ups", "name": f"{p}-ups-a", "zone": "ups-room", "capacity_kw": 800,
+                 "batteries": [f"{p}-battery"],
+                 "requires": [{"resource": "power", "suppliers": [f"{p}-ats"]}]},
+                {"kind": "ups", "name": f"{p}-ups-b", "zone": "ups-room", "capacity_kw": 800,
+                 "requires": [{"resource": "power", "suppliers": [f"{p}-ats"]}]},
+                {"kind": "pdu", "name": f"{p}-pdu-a", "zone": "hall-1", "capacity_kw": 600,
+                 "path": "A", "requires": [{"resource": "power", "suppliers": [f"{p}-ups-a"]}]},
+                {"kind": "pdu", "name": f"{p}-pdu-b", "zone": "hall-1", "capacity_kw": 600,
+                 "path": "B", "requires": [{"resource": "power", "suppliers": [f"{p}-ups-b"]}]},
+                {"kind": "chiller", "name": f"{p}-chiller", "zone": "yard", "cooling_kw": 900,
+                 "requires": [{"resource": "power", "suppliers": [f"{p}-ats"]}]},
+                {"kind": "crah", "name": f"{p}-crah-1", "zone": "hall-1", "cooling_kw": 300,
+                 "requires": [{"resource": "cooling", "suppliers": [f"{p}-chiller"]},
+                              {"resource": "power", "suppliers": [f"{p}-pdu-a", f"{p}-pdu-b"]}]},
+                {"kind": "crah", "name": f"{p}-crah-2", "zone": "hall-1", "cooling_kw": 300,
+                 "requires": [{"resource": "cooling", "suppliers": [f"{p}-chiller"]}]},
+                {"kind": "spine", "name": f"{p}-spine", "zone": "hall-1", "capacity_gbps": 400},
+                {"kind": "leaf", "name": f"{p}-leaf", "zone": "hall-1", "capacity_gbps": 100,
+                 "requires": [{"resource": "network", "suppliers": [f"{p}-spine"]}]},
+                {"kind": "backbone_link", "name": f"{p}-to-{remote}", "zone": "yard",
+                 "capacity_gbps": 100, "remote_site": remote, "srlg": [f"{p}-duct"]},
+                *(
+                    {"kind": "rack_row", "name": f"{p}-row-{i}", "zone": "hall-1", "racks": 10,
+                     "servers": 200 + i, "it_load_kw": 80.0 + i,
+                     "requires": [
+                         {"resource": "power", "suppliers": [f"{p}-pdu-a", f"{p}-pdu-b"]},
+                         {"resource": "cooling", "suppliers": [f"{p}-crah-1", f"{p}-crah-2"],
+                          "capacity": 150},
+                         {"resource": "network", "suppliers": [f"{p}-leaf"], "at_least": 1},
+                     ]}
+                    for i in range(1, 4)
+                ),
+            ],
+        }  # fmt: skip
+
+    return Fleet.model_validate(
+        {
+            "name": "hand-fleet",
+            "regions": [{"name": "capital"}, {"name": "south"}],
+            "sites": [site("alpha", "capital", "beta"), site("beta", "south", "alpha")],
+            "services": [
+                {
+                    "name": "auth",
+                    "demand_rps": 1000,
+                    "surges": {"new_year": 3},
+                    "replicas": [
+                        {"site": "alpha", "rows": ["alpha-row-1"], "capacity_rps": 800},
+                        {"site": "beta", "rows": ["beta-row-1"], "capacity_rps": 800},
+                    ],
+                },
+                {
+                    "name": "talk",
+                    "demand_rps": 45000,
+                    "surges": {"new_year": 3, "world_cup": 10},
+                    "mode": "active_standby",
+                    "failover_time_s": 60,
+                    "failover_controller": "auth",
+                    "depends_on": ["auth"],
+                    "replicas": [
+                        {"site": "alpha", "rows": ["alpha-row-2", "alpha-row-3"],
+                         "capacity_rps": 60000, "stores_data": True},
+                        {"site": "beta", "rows": ["beta-row-2"], "capacity_rps": 60000,
+                         "role": "standby", "stores_data": True},
+                    ],
+                },
+            ],
+        }
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@dataclass(frozen=True)
+class StackCase:
+    """A stack to run: its config, and the fleet the program should declare for it."""
+
+    name: str
+    config: dict[str, str]
+    expected: Fleet
+
+
+def _case(name: str, tmp_dir: Path) -> StackCase:
+    if name == HAND:
+        document = tmp_dir / "hand.json"
+        document.write_text(dump_fleet(small_fleet()), encoding="utf-8")
+        return StackCase(name, {"dctwin:model": str(document)}, small_fleet())
+    config = stack_config(name)
+    overrides: dict[str, Any] = {}
+    if "dctwin:surges" in config:
+        overrides["surges"] = json.loads(config["dctwin:surges"])
+    if "dctwin:demandScale" in config:
+        overrides["demandScale"] = float(config["dctwin:demandScale"])
+    definition = config.get("dctwin:definition", name)
+    return StackCase(name, config, apply_overrides(build_stack(definition), overrides))
+
+
+@pytest.fixture(scope="module")
+def program_runs(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[str], tuple[StackCase, ProgramRun]]]:
+    """Run ``__main__.py`` once per stack (on first use) and keep the result."""
+    tmp_dir = tmp_path_factory.mktemp("pulumi-program")
+    done: dict[str, tuple[StackCase, ProgramRun]] = {}
+
+    def get(name: str) -> tuple[StackCase, ProgramRun]:
+        if name not in done:
+            case = _case(name, tmp_dir)
+            run = run_main(name, case.config)
+            print(
+                f"\n[pulumi mocks] stack {name}: {len(run.registrations)} resources "
+                f"in {run.seconds:.2f} s"
+            )
+            done[name] = (case, run)
+        return done[name]
+
+    yield get
+    reset_pulumi_runtime()
+
+
+@pytest.fixture
+def pulumi_runtime() -> Iterator[None]:
+    """A clean Pulumi runtime for a test that runs its own program."""
+    reset_pulumi_runtime()
+    yield
+    reset_pulumi_runtime()
+
+
+def _expected_registrations(fleet: Fleet) -> Counter[tuple[str, str]]:
+    """(type token, name) of every resource the fleet should declare, counted."""
+    expected: Counter[tuple[str, str]] = Counter()
+    expected["dctwin:fleet:Fleet", fleet.name] += 1
+    for region in fleet.regions:
+        expected["dctwin:site:Region", region.name] += 1
+    for site in fleet.sites:
+        expected["dctwin:site:Site", site.name] += 1
+        for zone in site.zones:
+            expected["dctwin:site:Zone", f"{site.name}/{zone.name}"] += 1
+        for component in site.components:
+            expected[f"dctwin:{component.module}:{component.type_name}", component.name] += 1
+    for service in fleet.services:
+        expected["dctwin:app:Service", service.name] += 1
+    return expected
+
+
+# --------------------------------------------------------------------------- one test per promise
+
+
+@pytest.mark.parametrize("stack", ALL_STACKS)
+def test_every_model_object_is_registered_exactly_once(stack: str, program_runs) -> None:
+    case, run = program_runs(stack)
+    registered = Counter((r.type, r.name) for r in run.registrations)
+    duplicates = {key: n for key, n in registered.items() if n > 1}
+    assert not duplicates, f"registered more than once: {duplicates}"
+    assert registered == _expected_registrations(case.expected)
+    urns = Counter(r.urn for r in run.registrations)
+    assert max(urns.values()) == 1, "two resources share a URN"
+
+
+@pytest.mark.parametrize("stack", ALL_STACKS)
+def test_type_token_per_kind(stack: str, program_runs) -> None:
+    case, run = program_runs(stack)
+    registered = run.by_type_and_name()
+    tokens = {"ups": "dctwin:power:Ups", "chiller": "dctwin:cooling:Chiller",
+              "spine": "dctwin:network:Spine", "rack_row": "dctwin:power:RackRow",
+              "ats": "dctwin:power:Ats", "sts": "dctwin:power:Sts",
+              "crah": "dctwin:cooling:Crah", "leaf": "dctwin:network:Leaf"}  # fmt: skip
+    for _, component in case.expected.components():
+        token = f"dctwin:{component.module}:{component.type_name}"
+        assert token == tokens.get(component.kind, token)
+        assert (token, component.name) in registered, f"{component.name}: not a {token}"
+    kinds_by_token = {r.type for r in run.registrations}
+    assert {"dctwin:fleet:Fleet", "dctwin:site:Region", "dctwin:site:Site"} <= kinds_by_token
+    assert all(r.type.startswith("dctwin:") and r.type.count(":") == 2 for r in run.registrations)
+
+
+@pytest.mark.parametrize("stack", ALL_STACKS)
+def test_parent_chain_is_region_site_zone_component(stack: str, program_runs) -> None:
+    case, run = program_runs(stack)
+    by_urn = run.by_urn()
+    by_key = run.by_type_and_name()
+    root = by_key["dctwin:fleet:Fleet", case.expected.name]
+    assert root.parent not in by_urn, "the fleet is the root: its parent is the stack"
+
+    def chain(registration: Registration) -> list[tuple[str, str]]:
+        names = []
+        while registration.parent in by_urn:
+            registration = by_urn[registration.parent]
+            names.append((registration.type, registration.name))
+        return names
+
+    for site, component in case.expected.components():
+        token = f"dctwin:{component.module}:{component.type_name}"
+        ancestors = chain(by_key[token, component.name])
+        zones = [
+            ("dctwin:site:Zone", f"{site.name}/{z}") for z in site.zone_ancestors(component.zone)
+        ]
+        assert ancestors == [
+            *zones,
+            ("dctwin:site:Site", site.name),
+            ("dctwin:site:Region", site.region),
+            ("dctwin:fleet:Fleet", case.expected.name),
+        ], f"{component.name}: parents {ancestors}"
+    for service in case.expected.services:
+        assert by_key["dctwin:app:Service", service.name].parent == root.urn
+
+
+@pytest.mark.parametrize("stack", ALL_STACKS)
+def test_consumer_inputs_name_their_suppliers(stack: str, program_runs) -> None:
+    case, run = program_runs(stack)
+    by_key = run.by_type_and_name()
+    consumers = 0
+    for _, component in case.expected.components():
+        inputs = by_key[f"dctwin:{component.module}:{component.type_name}", component.name].inputs
+        assert inputs["kind"] == component.kind
+        assert inputs["zone"] == component.zone
+        declared = component.model_dump(mode="json", exclude={"name", "requires"})
+        for key, value in declared.items():
+            if value is not None:
+                assert inputs[key] == value, f"{component.name}.{key}"
+        groups = inputs["requires"]
+        assert [g["suppliers"] for g in groups] == [r.suppliers for r in component.requires]
+        for group, requirement in zip(groups, component.requires, strict=True):
+            assert group["resource"] == requirement.resource
+            if requirement.capacity is not None:
+                assert group["capacity"] == requirement.capacity
+            else:
+                assert group["at_least"] == requirement.threshold
+        consumers += bool(component.requires)
+    assert consumers > 0, "no component with suppliers: the test checked nothing"
+
+
+@pytest.mark.parametrize("stack", ALL_STACKS)
+def test_stack_outputs_equal_the_model(stack: str, program_runs) -> None:
+    case, run = program_runs(stack)
+    fleet = case.expected
+    rows = [c for s in fleet.sites for c in s.components if c.kind == "rack_row"]
+    kinds = Counter(c.kind for s in fleet.sites for c in s.components)
+    zones = sum(len(s.zones) for s in fleet.sites)
+    outputs = run.outputs
+    assert outputs["fleet"] == fleet.name
+    assert outputs["regions"] == len(fleet.regions)
+    assert outputs["sites"] == len(fleet.sites)
+    assert outputs["zones"] == zones
+    assert outputs["services"] == len(fleet.services)
+    assert outputs["components"] == sum(kinds.values())
+    assert outputs["componentCounts"] == dict(kinds)
+    assert outputs["rackRows"] == len(rows)
+    assert outputs["racks"] == sum(r.racks for r in rows)
+    assert outputs["servers"] == sum(r.servers for r in rows)
+    assert outputs["itLoadKw"] == pytest.approx(sum(r.it_load_kw for r in rows))
+    for site in fleet.sites:
+        site_load = sum(c.it_load_kw for c in site.components if c.kind == "rack_row")
+        assert outputs["itLoadKwBySite"][site.name] == pytest.approx(site_load)
+
+    def total(kind: str, attribute: str) -> float:
+        return sum(
+            getattr(c, attribute) for s in fleet.sites for c in s.components if c.kind == kind
+        )
+
+    assert outputs["utilityCapacityKw"] == pytest.approx(total("utility_feed", "capacity_kw"))
+    assert outputs["generatorCapacityKw"] == pytest.approx(total("generator", "capacity_kw"))
+    assert outputs["upsCapacityKw"] == pytest.approx(total("ups", "capacity_kw"))
+    assert outputs["chillerCapacityKw"] == pytest.approx(total("chiller", "cooling_kw"))
+    assert outputs["resources"] == len(run.registrations)
+    # Plain values only: no Output in a stack output, and all of it serialises.
+    json.dumps(outputs)
+
+
+@pytest.mark.parametrize("stack", REFERENCE_STACKS)
+def test_reference_stack_stays_in_the_low_thousands_of_resources(stack: str, program_runs) -> None:
+    _, run = program_runs(stack)
+    print(f"\n[pulumi mocks] {stack}: {len(run.registrations)} resources, {run.seconds:.2f} s")
+    assert 0 < len(run.registrations) < 5000
+
+
+@pytest.mark.parametrize("stack", ALL_STACKS)
+def test_services_carry_replicas_and_config_surges(stack: str, program_runs) -> None:
+    case, run = program_runs(stack)
+    by_key = run.by_type_and_name()
+    for service in case.expected.services:
+        inputs = by_key["dctwin:app:Service", service.name].inputs
+        assert inputs["surges"] == service.surges
+        assert inputs["demand_rps"] == pytest.approx(service.demand_rps)
+        assert [r["site"] for r in inputs["replicas"]] == [r.site for r in service.replicas]
+        assert [r["rows"] for r in inputs["replicas"]] == [r.rows for r in service.replicas]
+
+
+def test_reference_stacks_are_the_registry_stacks() -> None:
+    import stacks
+
+    assert tuple(stacks.STACK_NAMES) == REFERENCE_STACKS
+    for name in REFERENCE_STACKS:
+        assert (PROJECT_DIR / f"Pulumi.{name}.yaml").is_file()
+
+
+def test_config_overrides_change_the_declared_surges(pulumi_runtime, tmp_path: Path) -> None:
+    document = tmp_path / "hand.json"
+    document.write_text(dump_fleet(small_fleet()), encoding="utf-8")
+    config = {
+        "dctwin:model": str(document),
+        "dctwin:surges": json.dumps({"world_cup": 12, "election": 2}),
+        "dctwin:demandScale": "2",
+    }
+    run = run_main("hand", config)
+    services = {r.name: r.inputs for r in run.registrations if r.type == "dctwin:app:Service"}
+    assert services["talk"]["surges"] == {"new_year": 3, "world_cup": 12, "election": 2}
+    assert services["auth"]["surges"] == {"new_year": 3, "world_cup": 12, "election": 2}
+    assert services["talk"]["demand_rps"] == pytest.approx(90000)
+    baseline = run_main("hand", {"dctwin:model": str(document)})
+    base = {r.name: r.inputs for r in baseline.registrations if r.type == "dctwin:app:Service"}
+    assert base["talk"]["surges"] == {"new_year": 3, "world_cup": 10}
+
+
+def test_the_stack_name_selects_the_definition_by_default(pulumi_runtime) -> None:
+    run = run_main("lab", {})
+    assert run.outputs["fleet"] == build_stack("lab").name
+
+
+def test_a_bad_definition_stops_the_program_without_a_traceback(
+    pulumi_runtime, tmp_path: Path
+) -> None:
+    with pytest.raises(pulumi.RunError, match="unknown stack 'atlantis'"):
+        run_main("atlantis", {})
+    document = tmp_path / "hand.json"
+    document.write_text(dump_fleet(small_fleet()), encoding="utf-8")
+    with pytest.raises(pulumi.RunError, match=r"config\.demandScale: must be a positive number"):
+        run_main("hand", {"dctwin:model": str(document), "dctwin:demandScale": "-1"})
+
+
+def test_nested_zone_is_parented_to_its_enclosing_zone(pulumi_runtime) -> None:
+    run = run_under_mocks(lambda: {"declared": declare_fleet(small_fleet())}, "hand", {})
+    by_key = run.by_type_and_name()
+    hall = by_key["dctwin:site:Zone", zone_resource_name("alpha", "hall-1")]
+    floor = by_key["dctwin:site:Zone", "alpha/floor-1"]
+    building = by_key["dctwin:site:Zone", "alpha/building"]
+    site = by_key["dctwin:site:Site", "alpha"]
+    assert (hall.parent, floor.parent, building.parent) == (floor.urn, building.urn, site.urn)
+    assert hall.inputs["kind"] == "data_hall"
+    assert hall.inputs["parent"] == "floor-1"
+    battery_room = by_key["dctwin:site:Zone", "beta/battery-room"].inputs
+    assert battery_room["suppression"]["deenergize"] == "building"
+    declared: DeclaredFleet = run.namespace["declared"]
+    assert len(declared) == len(run.registrations) == len(list(declared.resources()))
+    assert set(declared.zones) == {
+        f"{s.name}/{z.name}" for s in small_fleet().sites for z in s.zones
+    }
+
+
+def test_resource_outputs_resolve_to_supplier_names(pulumi_runtime) -> None:
+    """The pulumi/examples idiom: assert inside ``Output.all(urn, prop).apply``."""
+    checked: list[str] = []
+
+    def program() -> pulumi.Output[Any]:
+        declared = declare_fleet(small_fleet())
+        row = declared.components["alpha-row-1"]
+
+        def check(args: list[Any]) -> None:
+            urn, requires = args
+            suppliers = [group["suppliers"] for group in requires]
+            assert suppliers == [["alpha-pdu-a", "alpha-pdu-b"], ["alpha-crah-1", "alpha-crah-2"],
+                                 ["alpha-leaf"]], f"{urn}: suppliers {suppliers}"  # fmt: skip
+            checked.append(urn)
+
+        return pulumi.Output.all(row.urn, row.requires).apply(check)
+
+    reset_pulumi_runtime()
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(
+        mocks, project="dctwin", stack="hand", preview=False, monitor=ParentRecordingMonitor(mocks)
+    )
+    pulumi.runtime.test(program)()
+    assert len(checked) == 1 and checked[0].endswith("dctwin:power:RackRow::alpha-row-1")
+
+
+def test_a_failing_assertion_inside_apply_fails_the_test(pulumi_runtime) -> None:
+    """Guard against the preview-mode trap: a false assertion in ``apply`` must raise."""
+
+    def program() -> pulumi.Output[Any]:
+        declared = declare_fleet(small_fleet())
+        ups = declared.components["alpha-ups-a"]
+
+        def check(capacity: float) -> None:
+            assert capacity == 1.0, "deliberately false"
+
+        return ups.capacity_kw.apply(check)
+
+    reset_pulumi_runtime()
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(
+        mocks, project="dctwin", stack="hand", preview=False, monitor=ParentRecordingMonitor(mocks)
+    )
+    with pytest.raises(AssertionError, match="deliberately false"):
+        pulumi.runtime.test(program)()
+
+
+def test_only_the_declare_module_imports_pulumi() -> None:
+    importers = []
+    for path in sorted((PROJECT_DIR / "twin").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(name == "pulumi" or name.startswith("pulumi.") for name in names):
+                importers.append(path.name)
+    assert sorted(set(importers)) == ["declare.py"]
