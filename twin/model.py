@@ -526,6 +526,23 @@ class Site(_Strict):
                 return zone
         raise KeyError(name)
 
+    def zone_closure(self, name: str) -> set[str]:
+        """The zone and every zone nested inside it, at any depth."""
+        inside = {name}
+        grew = True
+        while grew:
+            grew = False
+            for zone in self.zones:
+                if zone.parent in inside and zone.name not in inside:
+                    inside.add(zone.name)
+                    grew = True
+        return inside
+
+    def components_in(self, zone_name: str) -> list[Any]:
+        """Components in the zone or in any zone nested inside it (declaration order)."""
+        inside = self.zone_closure(zone_name)
+        return [c for c in self.components if c.zone in inside]
+
     def zone_ancestors(self, name: str) -> list[str]:
         """The zone and its enclosing zones, innermost first."""
         by_name = {z.name: z for z in self.zones}

@@ -1,0 +1,322 @@
+"""Contingency analysis: every single failure, every pair, every common-cause group.
+
+All of it is steady state: what is down after the failure has propagated and
+automated failovers have happened (an active-standby service counts its standby
+replicas only while its failover controller is serving). Thermal storage is a
+transient source, so it is never counted on here; generators are (they run).
+
+A **single point of failure** is a component whose loss alone takes down IT load
+(rack rows other than itself) or lowers a service below full service at baseline
+demand. Each comes with its chain of impact: what else goes down, grouped by
+kind, and which services suffer.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from twin.engine import BatchEvaluation, Evaluator
+from twin.graph import EPSILON
+from twin.model import SCHEMA_VERSION, Fleet
+
+__all__ = [
+    "INFRASTRUCTURE_KINDS",
+    "ContingencyReport",
+    "Impact",
+    "common_cause_groups",
+    "contingency",
+    "transient_sources",
+]
+
+INFRASTRUCTURE_KINDS = frozenset(
+    {
+        "utility_feed",
+        "transformer",
+        "switchgear",
+        "ats",
+        "sts",
+        "generator",
+        "ups",
+        "battery",
+        "pdu",
+        "busway",
+        "chiller",
+        "cooling_tower",
+        "pump",
+        "chw_loop",
+        "thermal_storage",
+        "crah",
+        "carrier_link",
+        "border_router",
+        "spine",
+        "leaf",
+        "backbone_link",
+    }
+)
+"""Everything but rack rows: the kinds N-2 pairs are drawn from by default."""
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What one failure set does in steady state."""
+
+    label: str
+    kind: str  # "component", "pair", "zone", "srlg", "site"
+    failed: tuple[str, ...]
+    down: int
+    down_by_kind: dict[str, int]
+    down_sample: tuple[str, ...]
+    rows: int
+    racks: int
+    servers: int
+    it_load_kw: float
+    services: dict[str, float]  # service → served fraction, only those below 1
+
+    @property
+    def harmful(self) -> bool:
+        return self.rows > 0 or bool(self.services)
+
+    def chain(self) -> str:
+        """component → what it takes down → which services."""
+        parts = ", ".join(f"{n} {k}" for k, n in self.down_by_kind.items())
+        head = f"{self.label} → {parts or 'nothing else'}"
+        if self.services:
+            svc = ", ".join(f"{s} {v:.0%}" for s, v in self.services.items())
+            head += f" → services: {svc}"
+        return head
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "kind": self.kind,
+            "failed": list(self.failed),
+            "down": self.down,
+            "down_by_kind": dict(self.down_by_kind),
+            "down_sample": list(self.down_sample),
+            "rows": self.rows,
+            "racks": self.racks,
+            "servers": self.servers,
+            "it_load_kw": round(self.it_load_kw, 6),
+            "services": {k: round(v, 6) for k, v in self.services.items()},
+            "chain": self.chain(),
+        }
+
+
+@dataclass
+class ContingencyReport:
+    """Results of one contingency run."""
+
+    fleet: str
+    order: int
+    scenarios_evaluated: int
+    single_points_of_failure: list[Impact]
+    critical_pairs: list[Impact]
+    pairs_evaluated: int
+    common_cause: list[Impact]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def harmful_common_cause(self) -> list[Impact]:
+        return [i for i in self.common_cause if i.harmful]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "fleet": self.fleet,
+            "order": self.order,
+            "scenarios_evaluated": self.scenarios_evaluated,
+            "single_points_of_failure": [i.to_json() for i in self.single_points_of_failure],
+            "pairs_evaluated": self.pairs_evaluated,
+            "critical_pairs": [i.to_json() for i in self.critical_pairs],
+            "common_cause": [i.to_json() for i in self.common_cause],
+            "notes": list(self.notes),
+        }
+
+
+def transient_sources(fleet: Fleet) -> list[str]:
+    """Components that cannot carry load indefinitely (thermal storage)."""
+    return [c.name for _, c in fleet.components() if c.kind == "thermal_storage"]
+
+
+def common_cause_groups(fleet: Fleet) -> list[tuple[str, str, list[str]]]:
+    """Every (kind, label, components) group that fails together: zones, SRLGs, sites."""
+    groups: list[tuple[str, str, list[str]]] = []
+    for site in fleet.sites:
+        for zone in site.zones:
+            members = [c.name for c in site.components_in(zone.name)]
+            if members:
+                groups.append(("zone", f"{site.name}/{zone.name}", members))
+    srlgs: dict[str, list[str]] = {}
+    for _, comp in fleet.components():
+        for group in getattr(comp, "srlg", ()):
+            srlgs.setdefault(group, []).append(comp.name)
+    for group in sorted(srlgs):
+        groups.append(("srlg", group, srlgs[group]))
+    for site in fleet.sites:
+        groups.append(("site", site.name, [c.name for c in site.components]))
+    return groups
+
+
+def contingency(
+    fleet: Fleet,
+    order: int = 1,
+    all_pairs: bool = False,
+    evaluator: Evaluator | None = None,
+    progress: ProgressFn | None = None,
+    max_listed: int = 200,
+) -> ContingencyReport:
+    """N-1 (and with ``order=2`` N-2) plus every common-cause group.
+
+    Parameters
+    ----------
+    order : 1 or 2
+        2 adds every pair of infrastructure components that are not single points
+        of failure themselves (``all_pairs`` draws from every component).
+    max_listed : int
+        Critical pairs kept in the report (the count is always exact).
+    """
+    if order not in (1, 2):
+        raise ValueError("order must be 1 or 2")
+    ev = evaluator or Evaluator(fleet)
+    graph = ev.graph
+    base = sorted(graph.component_index[n] for n in transient_sources(fleet))
+    baseline = ev.evaluate(base)
+    context = _Context(fleet, ev, baseline.up, baseline.served)
+    names = graph.component_names
+
+    singles = [(i,) for i in range(len(names))]
+    batch = ev.evaluate_many([[*base, *s] for s in singles])
+    impacts = context.impacts(batch, singles, "component")
+    if progress:
+        progress(len(singles), len(singles))
+    spofs = [imp for imp in impacts if imp.harmful]
+
+    pairs_done = 0
+    critical: list[Impact] = []
+    critical_count = 0
+    notes = [
+        "steady state after automated failover; thermal storage not counted on",
+    ]
+    if order == 2:
+        spof_names = {imp.failed[0] for imp in spofs}
+        pool = [
+            i
+            for i, n in enumerate(names)
+            if n not in spof_names and (all_pairs or graph.component_kind[i] != "rack_row")
+        ]
+        all_combos = list(combinations(pool, 2))
+        total = len(all_combos)
+        chunk = 20000
+        for start in range(0, total, chunk):
+            part = all_combos[start : start + chunk]
+            batch = ev.evaluate_many([[*base, a, b] for a, b in part])
+            harmful = context.harmful_mask(batch)
+            for k in np.flatnonzero(harmful):
+                critical_count += 1
+                if len(critical) < max_listed:
+                    critical.extend(context.impacts(batch, [part[k]], "pair", only=[int(k)]))
+            pairs_done += len(part)
+            if progress:
+                progress(pairs_done, total)
+        notes.append(
+            f"{critical_count} critical pairs among {pairs_done} evaluated"
+            + (f" (first {max_listed} listed)" if critical_count > max_listed else "")
+        )
+
+    groups = common_cause_groups(fleet)
+    sets = [[*base, *(graph.component_index[n] for n in members)] for _, _, members in groups]
+    batch = ev.evaluate_many(sets)
+    common = [
+        context.impact_of(batch, k, kind, label, tuple(members))
+        for k, (kind, label, members) in enumerate(groups)
+    ]
+    return ContingencyReport(
+        fleet=fleet.name,
+        order=order,
+        scenarios_evaluated=len(singles) + pairs_done + len(groups),
+        single_points_of_failure=spofs,
+        critical_pairs=critical,
+        pairs_evaluated=pairs_done,
+        common_cause=common,
+        notes=notes,
+    )
+
+
+class _Context:
+    """Turns engine results into :class:`Impact` s relative to the baseline."""
+
+    def __init__(
+        self, fleet: Fleet, ev: Evaluator, base_up: np.ndarray, base_served: np.ndarray
+    ) -> None:
+        self.fleet = fleet
+        self.graph = ev.graph
+        self.base_up = base_up
+        self.base_served = base_served
+        graph = ev.graph
+        self.is_row = np.asarray(graph.is_row, dtype=bool)
+        self.racks = np.asarray(graph.row_racks)
+        self.servers = np.asarray(graph.row_servers)
+        self.load = np.asarray(graph.row_it_load_kw, dtype=float)
+        self.transient = {graph.component_index[n] for n in transient_sources(fleet)}
+
+    def harmful_mask(self, batch: BatchEvaluation) -> np.ndarray:
+        out = np.zeros(len(batch), dtype=bool)
+        for k in range(len(batch)):
+            down = batch.down(k)
+            if self.is_row[down].any() or (batch.served[k] < 1 - EPSILON).any():
+                out[k] = True
+        return out
+
+    def impacts(
+        self,
+        batch: BatchEvaluation,
+        sets: Sequence[tuple[int, ...]],
+        kind: str,
+        only: Iterable[int] | None = None,
+    ) -> list[Impact]:
+        names = self.graph.component_names
+        idx = list(only) if only is not None else range(len(sets))
+        out = []
+        for j, k in enumerate(idx):
+            failed = sets[j] if only is not None else sets[k]
+            label = " + ".join(names[i] for i in failed)
+            out.append(self.impact_of(batch, k, kind, label, tuple(names[i] for i in failed)))
+        return out
+
+    def impact_of(
+        self, batch: BatchEvaluation, k: int, kind: str, label: str, failed: tuple[str, ...]
+    ) -> Impact:
+        names = self.graph.component_names
+        kinds = self.graph.component_kind
+        own = {self.graph.component_index[n] for n in failed}
+        down = [int(i) for i in batch.down(k) if i not in self.transient]
+        lost_rows = [i for i in down if self.is_row[i] and (kind != "component" or i not in own)]
+        others = [i for i in down if i not in own] if kind == "component" else down
+        by_kind = Counter(kinds[i] for i in others)
+        served = batch.served[k]
+        services = {
+            self.graph.service_names[s]: float(served[s])
+            for s in range(len(served))
+            if served[s] < 1 - EPSILON
+        }
+        return Impact(
+            label=label,
+            kind=kind,
+            failed=failed,
+            down=len(others),
+            down_by_kind=dict(sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0]))),
+            down_sample=tuple(names[i] for i in others[:8]),
+            rows=len(lost_rows),
+            racks=int(self.racks[lost_rows].sum()) if lost_rows else 0,
+            servers=int(self.servers[lost_rows].sum()) if lost_rows else 0,
+            it_load_kw=float(self.load[lost_rows].sum()) if lost_rows else 0.0,
+            services=services,
+        )
