@@ -1,0 +1,124 @@
+"""A multi-region fleet after Kakao's remedies: Ansan plus two more sites, 3-way replicas.
+
+Kakao's remedies after Pangyo (post-mortem, summarised in ``DESIGN.md``): three-way
+replication across data centers ("3+α"), operations tools and auth usable when any
+one DC is lost, backbone centers 2 → 3, DR drills. This stack applies them: every
+service has a replica at each of three sites, each replica sized so that the other
+two serve the baseline demand; data-holding services need a quorum of 2 of 3; the
+three sites are joined by a backbone triangle, two of whose links share a duct.
+
+The Ansan site is :func:`stacks.ansan.ansan_campus`; ``seoul`` and ``busan`` and their
+sizes are assumptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from stacks.ansan import ROW_SLICES, SERVICE_DEMANDS, SURGES, ansan_campus
+from stacks.patterns import Campus, CampusSpec, backbone, build_campus, replicate
+from twin.model import Fleet, Region, Service
+
+__all__ = ["BACKBONE", "SHARED_DUCT", "build", "secondary_spec"]
+
+SHARED_DUCT = "duct-gyeonggi-trunk"
+"""assumption: the Ansan–Seoul and Ansan–Busan fibres leave Ansan in one trunk duct."""
+
+BACKBONE: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    # source: backbone centers 2 → 3 (Kakao remedies, DESIGN.md); routes are assumptions
+    ("ansan", "seoul", (SHARED_DUCT, "route-capital-west")),
+    ("ansan", "busan", (SHARED_DUCT, "route-west-coast")),
+    ("seoul", "busan", ("duct-seoul-south", "route-gyeongbu")),
+)
+
+_BASE = ROW_SLICES["failover-controller"][1] + 2  # rows per hall the slices were cut for
+
+
+def secondary_spec(name: str, region: str) -> CampusSpec:
+    """A mid-size site: 2 halls × 25 rows × 20 racks × 30 servers (all assumptions)."""
+    return CampusSpec(
+        name=name,
+        region=region,
+        description="Secondary Kakao-like data center (assumption).",
+        halls=2,
+        rows_per_hall=25,
+        racks_per_row=20,
+        servers_per_rack=30,
+        rack_kw=6.0,
+        power_redundancy="2N",
+        cooling_redundancy="N+1",
+        generator_kw=2500.0,
+        module_kw=1000.0,
+        chiller_kw=2000.0,
+        tower_kw=2500.0,
+        pump_kw=4000.0,
+        crah_kw=400.0,
+        spines=4,
+        storage_minutes=20.0,
+    )
+
+
+def _rows(campus: Campus, service: str) -> list[str]:
+    """The service's row slice of every hall, scaled to the hall size."""
+    lo, hi = ROW_SLICES[service]
+    picked: list[str] = []
+    for rows in campus.rows.values():
+        a = lo * len(rows) // _BASE
+        z = max(a + 1, hi * len(rows) // _BASE)
+        picked.extend(rows[a:z])
+    return picked
+
+
+def _services(campuses: list[Campus]) -> list[Service]:
+    """Every service with one replica per site; any two sites carry the baseline."""
+
+    def spread(name: str, **kwargs: object) -> Service:
+        return replicate(
+            name,
+            placements=[(c.builder.name, _rows(c, name)) for c in campuses],
+            demand_rps=SERVICE_DEMANDS[name],
+            tolerate=1,  # source: usable when any one DC is lost (Kakao remedies)
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    return [
+        spread(
+            "messaging",
+            description="Three-way replicated messaging, active in every site.",
+            surges=SURGES,
+            stores_data=True,  # source: three-way replication "3+α" (Kakao remedies)
+            data_quorum=2,  # assumption: majority of the three data replicas
+            depends_on=["auth", "cache", "object-storage"],
+        ),
+        spread("auth", surges=SURGES),
+        spread("cache", surges=SURGES),
+        spread("object-storage", surges=SURGES, stores_data=True, data_quorum=2),
+        spread("ops-tooling", depends_on=["auth"]),
+        spread("failover-controller", depends_on=["ops-tooling"]),
+    ]
+
+
+def build() -> Fleet:
+    """The ``fleet`` stack: Ansan, Seoul and Busan with a three-center backbone."""
+    ansan = ansan_campus()
+    seoul = build_campus(secondary_spec("seoul", "capital"))
+    busan = build_campus(
+        replace(
+            secondary_spec("busan", "south"), substations=("substation-east", "substation-west")
+        )
+    )
+    campuses = [ansan, seoul, busan]
+    backbone(
+        {c.builder.name: (c.builder, c.network) for c in campuses},
+        BACKBONE,
+    )
+    return Fleet(
+        name="fleet",
+        description="Three sites in two regions, three-way replication, three backbone centers.",
+        regions=[
+            Region(name="capital", description="Seoul capital area."),
+            Region(name="south", description="Southeast (assumption)."),
+        ],
+        sites=[c.site() for c in campuses],
+        services=_services(campuses),
+    )
