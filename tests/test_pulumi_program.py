@@ -29,10 +29,12 @@ import pulumi
 import pulumi.runtime
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
 from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.settings import ROOT, get_root_resource
+from pulumi.runtime.settings import get_root_resource, reset_options
 from pulumi.runtime.stack import Stack
 
+from tests.strategies import fleets
 from twin.declare import DeclaredFleet, declare_fleet, zone_resource_name
 from twin.documents import dump_fleet
 from twin.model import Fleet
@@ -92,8 +94,8 @@ class ParentRecordingMonitor(MockMonitor):
 
 
 def reset_pulumi_runtime() -> None:
-    """Forget the root stack and the config of any earlier run."""
-    ROOT.set(None)
+    """Forget the root stack, the mock monitor and the config of any earlier run."""
+    reset_options()  # also clears the root stack resource
     pulumi.runtime.set_all_config({}, [])
 
 
@@ -323,7 +325,11 @@ def pulumi_runtime() -> Iterator[None]:
     reset_pulumi_runtime()
 
 
-def _expected_registrations(fleet: Fleet) -> Counter[tuple[str, str]]:
+def _token(component: Any) -> str:
+    return f"dctwin:{component.module}:{component.type_name}"
+
+
+def expected_registrations(fleet: Fleet) -> Counter[tuple[str, str]]:
     """(type token, name) of every resource the fleet should declare, counted."""
     expected: Counter[tuple[str, str]] = Counter()
     expected["dctwin:fleet:Fleet", fleet.name] += 1
@@ -332,12 +338,85 @@ def _expected_registrations(fleet: Fleet) -> Counter[tuple[str, str]]:
     for site in fleet.sites:
         expected["dctwin:site:Site", site.name] += 1
         for zone in site.zones:
-            expected["dctwin:site:Zone", f"{site.name}/{zone.name}"] += 1
+            expected["dctwin:site:Zone", zone_resource_name(site.name, zone.name)] += 1
         for component in site.components:
-            expected[f"dctwin:{component.module}:{component.type_name}", component.name] += 1
+            expected[_token(component), component.name] += 1
     for service in fleet.services:
         expected["dctwin:app:Service", service.name] += 1
     return expected
+
+
+def assert_registered_exactly_once(fleet: Fleet, run: ProgramRun) -> None:
+    """Each region, site, zone, component and service: one registration, nothing else."""
+    registered = Counter((r.type, r.name) for r in run.registrations)
+    duplicates = {key: n for key, n in registered.items() if n > 1}
+    assert not duplicates, f"registered more than once: {duplicates}"
+    assert registered == expected_registrations(fleet)
+    urns = Counter(r.urn for r in run.registrations)
+    assert max(urns.values()) == 1, "two resources share a URN"
+
+
+def assert_parents_mirror_containment(fleet: Fleet, run: ProgramRun) -> None:
+    """Walk the parent URNs: component → zones (innermost first) → site → region → fleet."""
+    by_urn = run.by_urn()
+    by_key = run.by_type_and_name()
+    root = by_key["dctwin:fleet:Fleet", fleet.name]
+    assert root.parent not in by_urn, "the fleet is the root: its parent is the stack"
+
+    def chain(registration: Registration) -> list[tuple[str, str]]:
+        names = []
+        while registration.parent in by_urn:
+            registration = by_urn[registration.parent]
+            names.append((registration.type, registration.name))
+        return names
+
+    for site in fleet.sites:
+        for zone in site.zones:
+            zone_chain = chain(by_key["dctwin:site:Zone", zone_resource_name(site.name, zone.name)])
+            assert zone_chain[-3:] == [
+                ("dctwin:site:Site", site.name),
+                ("dctwin:site:Region", site.region),
+                ("dctwin:fleet:Fleet", fleet.name),
+            ], f"zone {site.name}/{zone.name}: parents {zone_chain}"
+        for component in site.components:
+            ancestors = chain(by_key[_token(component), component.name])
+            zones = [
+                ("dctwin:site:Zone", zone_resource_name(site.name, z))
+                for z in site.zone_ancestors(component.zone)
+            ]
+            assert ancestors == [
+                *zones,
+                ("dctwin:site:Site", site.name),
+                ("dctwin:site:Region", site.region),
+                ("dctwin:fleet:Fleet", fleet.name),
+            ], f"{component.name}: parents {ancestors}"
+    for service in fleet.services:
+        assert by_key["dctwin:app:Service", service.name].parent == root.urn, service.name
+
+
+def assert_inputs_carry_attributes_and_supplier_names(fleet: Fleet, run: ProgramRun) -> int:
+    """Each component's inputs: kind, zone, declared attributes, requirement groups by
+    supplier name. Returns the number of consumers (components with requirements) checked."""
+    by_key = run.by_type_and_name()
+    consumers = 0
+    for _, component in fleet.components():
+        inputs = by_key[_token(component), component.name].inputs
+        assert inputs["kind"] == component.kind
+        assert inputs["zone"] == component.zone
+        declared = component.model_dump(mode="json", exclude={"name", "requires"})
+        for key, value in declared.items():
+            if value is not None:
+                assert inputs[key] == value, f"{component.name}.{key}"
+        groups = inputs["requires"]
+        assert [g["suppliers"] for g in groups] == [r.suppliers for r in component.requires]
+        for group, requirement in zip(groups, component.requires, strict=True):
+            assert group["resource"] == requirement.resource, component.name
+            if requirement.capacity is not None:
+                assert group["capacity"] == requirement.capacity, component.name
+            else:
+                assert group["at_least"] == requirement.threshold, component.name
+        consumers += bool(component.requires)
+    return consumers
 
 
 # --------------------------------------------------------------------------- one test per promise
@@ -346,12 +425,7 @@ def _expected_registrations(fleet: Fleet) -> Counter[tuple[str, str]]:
 @pytest.mark.parametrize("stack", ALL_STACKS)
 def test_every_model_object_is_registered_exactly_once(stack: str, program_runs) -> None:
     case, run = program_runs(stack)
-    registered = Counter((r.type, r.name) for r in run.registrations)
-    duplicates = {key: n for key, n in registered.items() if n > 1}
-    assert not duplicates, f"registered more than once: {duplicates}"
-    assert registered == _expected_registrations(case.expected)
-    urns = Counter(r.urn for r in run.registrations)
-    assert max(urns.values()) == 1, "two resources share a URN"
+    assert_registered_exactly_once(case.expected, run)
 
 
 @pytest.mark.parametrize("stack", ALL_STACKS)
@@ -363,68 +437,37 @@ def test_type_token_per_kind(stack: str, program_runs) -> None:
               "ats": "dctwin:power:Ats", "sts": "dctwin:power:Sts",
               "crah": "dctwin:cooling:Crah", "leaf": "dctwin:network:Leaf"}  # fmt: skip
     for _, component in case.expected.components():
-        token = f"dctwin:{component.module}:{component.type_name}"
+        token = _token(component)
         assert token == tokens.get(component.kind, token)
         assert (token, component.name) in registered, f"{component.name}: not a {token}"
-    kinds_by_token = {r.type for r in run.registrations}
-    assert {"dctwin:fleet:Fleet", "dctwin:site:Region", "dctwin:site:Site"} <= kinds_by_token
+    tokens_seen = {r.type for r in run.registrations}
+    assert {"dctwin:fleet:Fleet", "dctwin:site:Region", "dctwin:site:Site"} <= tokens_seen
     assert all(r.type.startswith("dctwin:") and r.type.count(":") == 2 for r in run.registrations)
 
 
 @pytest.mark.parametrize("stack", ALL_STACKS)
 def test_parent_chain_is_region_site_zone_component(stack: str, program_runs) -> None:
     case, run = program_runs(stack)
-    by_urn = run.by_urn()
-    by_key = run.by_type_and_name()
-    root = by_key["dctwin:fleet:Fleet", case.expected.name]
-    assert root.parent not in by_urn, "the fleet is the root: its parent is the stack"
-
-    def chain(registration: Registration) -> list[tuple[str, str]]:
-        names = []
-        while registration.parent in by_urn:
-            registration = by_urn[registration.parent]
-            names.append((registration.type, registration.name))
-        return names
-
-    for site, component in case.expected.components():
-        token = f"dctwin:{component.module}:{component.type_name}"
-        ancestors = chain(by_key[token, component.name])
-        zones = [
-            ("dctwin:site:Zone", f"{site.name}/{z}") for z in site.zone_ancestors(component.zone)
-        ]
-        assert ancestors == [
-            *zones,
-            ("dctwin:site:Site", site.name),
-            ("dctwin:site:Region", site.region),
-            ("dctwin:fleet:Fleet", case.expected.name),
-        ], f"{component.name}: parents {ancestors}"
-    for service in case.expected.services:
-        assert by_key["dctwin:app:Service", service.name].parent == root.urn
+    assert_parents_mirror_containment(case.expected, run)
 
 
 @pytest.mark.parametrize("stack", ALL_STACKS)
 def test_consumer_inputs_name_their_suppliers(stack: str, program_runs) -> None:
     case, run = program_runs(stack)
-    by_key = run.by_type_and_name()
-    consumers = 0
-    for _, component in case.expected.components():
-        inputs = by_key[f"dctwin:{component.module}:{component.type_name}", component.name].inputs
-        assert inputs["kind"] == component.kind
-        assert inputs["zone"] == component.zone
-        declared = component.model_dump(mode="json", exclude={"name", "requires"})
-        for key, value in declared.items():
-            if value is not None:
-                assert inputs[key] == value, f"{component.name}.{key}"
-        groups = inputs["requires"]
-        assert [g["suppliers"] for g in groups] == [r.suppliers for r in component.requires]
-        for group, requirement in zip(groups, component.requires, strict=True):
-            assert group["resource"] == requirement.resource
-            if requirement.capacity is not None:
-                assert group["capacity"] == requirement.capacity
-            else:
-                assert group["at_least"] == requirement.threshold
-        consumers += bool(component.requires)
+    consumers = assert_inputs_carry_attributes_and_supplier_names(case.expected, run)
     assert consumers > 0, "no component with suppliers: the test checked nothing"
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fleet=fleets())
+def test_any_valid_fleet_is_declared_once_under_its_containers(fleet: Fleet) -> None:
+    try:
+        run = run_under_mocks(lambda: {"declared": declare_fleet(fleet)}, "random", {})
+    finally:
+        reset_pulumi_runtime()
+    assert_registered_exactly_once(fleet, run)
+    assert_parents_mirror_containment(fleet, run)
+    assert_inputs_carry_attributes_and_supplier_names(fleet, run)
 
 
 @pytest.mark.parametrize("stack", ALL_STACKS)

@@ -92,12 +92,19 @@ def component_type(component: Any) -> str:
 
 
 def zone_resource_name(site: str, zone: str) -> str:
-    """The resource name of a zone. Zone names are unique per site only, so the site prefixes it.
+    """The resource name of a zone: ``<site>/<zone>``.
+
+    Zone names are unique per site only, so the site prefixes them. A ``/`` (or
+    ``%``) in the site name is percent-escaped so that the first ``/`` always ends
+    the site part and two different (site, zone) pairs never share a name.
 
     >>> zone_resource_name("ansan", "battery-room-1")
     'ansan/battery-room-1'
+    >>> zone_resource_name("a/b", "c") != zone_resource_name("a", "b/c")
+    True
     """
-    return f"{site}/{zone}"
+    escaped = site.replace("%", "%25").replace("/", "%2F")
+    return f"{escaped}/{zone}"
 
 
 def requirement_inputs(requirement: Requirement) -> dict[str, Any]:
