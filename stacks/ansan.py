@@ -14,6 +14,8 @@ duplicated carrier paths. Everything else is an assumption and marked as such.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from stacks.patterns import Campus, CampusSpec, build_campus, replicate
 from twin.model import Fleet, Region, Service, Suppression
 
@@ -81,8 +83,6 @@ def ansan_campus(name: str = "ansan", region: str = "capital") -> Campus:
     """The Ansan site (power, cooling, network, compartments), without services."""
     spec = ANSAN_SPEC
     if (name, region) != (spec.name, spec.region):
-        from dataclasses import replace
-
         spec = replace(spec, name=name, region=region)
     return build_campus(spec)
 

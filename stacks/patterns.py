@@ -433,9 +433,10 @@ def cooling_plant(
 
     Gates: each loop needs the plant heat from chillers + storage, the heat plus
     compressor work from the towers, and the plant heat from its own pumps. Thermal
-    storage is recharged by the chillers, so it needs the plant heat from them: in
-    steady state it adds no capacity the chillers do not have (no masking); a
-    timeline holds it (and the loop) up for ``storage_minutes`` after chillers trip.
+    storage is a requirement-free supplier in the chiller gate, sized for the whole
+    plant heat: steady-state analyses never count on it (they fail it), and a
+    timeline discharges it for ``storage_minutes`` when the chillers trip (generator
+    start gap, chiller restart).
     CRAHs need any loop; every consumer in a hall (rows, leaves) needs the *whole
     hall's heat* from the hall's CRAHs (one air volume). ``extra_consumers``
     (UPS modules, core network) need any loop (room fan-coils, not modelled).
@@ -478,8 +479,8 @@ def cooling_plant(
                     zone=storage_zone,
                     cooling_kw=heat,
                     minutes=storage_minutes,
-                    description="Reserve chilled water; recharged by the chillers.",
-                    requires=[Requirement(resource="cooling", suppliers=chillers, capacity=heat)],
+                    description="Reserve chilled water: a transient source, never counted "
+                    "on in steady state.",
                 )
             )
         )
@@ -544,7 +545,7 @@ class PowerHandles:
 
     feeds: list[str]
     generators: list[str]
-    generator_bus: str
+    generator_buses: list[str]
     ups: dict[tuple[str, str], list[str]]
     """(block, path) → UPS modules."""
     ups_buses: dict[tuple[str, str], str]
@@ -589,8 +590,9 @@ def power_train(
     UPS block side and its battery strings (a block is a data-hall zone or
     :data:`SUPPORT`).
 
-    Per path: MV switchgear (gate: whole site load over the feeds) → ATS (any of MV
-    switchgear, generator bus) → transformer and mechanical board. Per block and
+    Per path: MV switchgear (gate: whole site load over the feeds) and generator
+    paralleling bus (gate: whole site load over every generator) → ATS (any of the
+    two) → transformer and mechanical board. Per block and
     path: UPS modules (ceil(load / ``module_kw``) + spares; each needs the path's
     transformer, and any of ``ups_cooling``) → UPS output bus (gate: the *full*
     block load over that side's modules — in 2N each side carries it alone) → PDUs
@@ -640,15 +642,20 @@ def power_train(
         )
         for i in range(1, n_gen + 1)
     ]
-    gen_bus = b.add(
-        Switchgear(
-            name=b.n("gen-bus"),
-            zone=generator_zone,
-            capacity_kw=n_gen * generator_kw,
-            description="Generator paralleling bus; gates the whole site load.",
-            requires=[Requirement(resource="power", suppliers=gen_names, capacity=site_load)],
+    # One paralleling bus per path, each able to take every generator (dual-bus
+    # paralleling switchgear — assumption), so either bus can be maintained.
+    gen_buses = {
+        path: b.add(
+            Switchgear(
+                name=b.n("gen-bus", path.lower()),
+                zone=electrical_rooms[path],
+                capacity_kw=n_gen * generator_kw,
+                description="Generator paralleling bus; gates the whole site load.",
+                requires=[Requirement(resource="power", suppliers=gen_names, capacity=site_load)],
+            )
         )
-    )
+        for path in paths
+    }
 
     transformers: dict[str, str] = {}
     mech_boards: list[str] = []
@@ -668,7 +675,9 @@ def power_train(
                 name=b.n("ats", p),
                 zone=room,
                 capacity_kw=feed_capacity,
-                requires=[Requirement(resource="power", suppliers=[mv, gen_bus], at_least=1)],
+                requires=[
+                    Requirement(resource="power", suppliers=[mv, gen_buses[path]], at_least=1)
+                ],
             )
         )
         ups_input = sum(block_kw.values()) / ups_efficiency
@@ -784,7 +793,15 @@ def power_train(
     for ld in b.block_loads(MECH):
         b.require(ld.component, Requirement(resource="power", suppliers=mech_boards, at_least=1))
     return PowerHandles(
-        feed_names, gen_names, gen_bus, ups, buses, pdus, batteries, site_load, block_kw
+        feed_names,
+        gen_names,
+        list(gen_buses.values()),
+        ups,
+        buses,
+        pdus,
+        batteries,
+        site_load,
+        block_kw,
     )
 
 
