@@ -58,7 +58,8 @@ ANSAN_SPEC = CampusSpec(
     generator_kw=3000.0,  # source: 3 MW each (DESIGN.md)
     # source: NREL REopt default generator fail-to-start 0.0066–0.0094 per start; midpoint
     generator_fail_to_start_prob=0.008,
-    generator_fuel_hours=24.0,  # assumption: on-site fuel for 24 h at rated load
+    # assumption: on-site tanks plus contracted resupply give 72 h at rated load
+    generator_fuel_hours=72.0,
     module_kw=1250.0,  # assumption: 1,250 kW UPS modules
     ride_through_min=7.0,  # assumption: ~7 min of battery at full module load
     strings_per_module=2,  # assumption: two battery racks per UPS module

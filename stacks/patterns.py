@@ -15,10 +15,11 @@ consumer, so **capacity is checked at aggregation points**, never per leaf consu
   each path's medium-voltage switchgear gates the whole site load over the utility
   feeds, so one feed sized for 100 % suffices.
 * cooling — each chilled-water loop (a duplicated path) gates the whole plant heat
-  over the chillers (plus thermal storage), over the cooling towers (heat plus
-  compressor work) and over its own pumps. A data hall is one air volume: every
-  consumer in the hall gates the *whole hall's* heat over the hall's CRAHs, which is
-  the hall-level aggregate without inventing a virtual single point of failure.
+  over the chillers (plus thermal storage) and over its own pumps; every chiller
+  gates the whole plant's heat rejection over the cooling towers. A data hall is one
+  air volume: every consumer in the hall gates the *whole hall's* heat over the
+  hall's CRAHs, which is the hall-level aggregate without inventing a virtual single
+  point of failure.
 * network — count gates (bandwidth is not gated): carriers → border routers →
   spines → leaf pairs → rows.
 
@@ -431,8 +432,9 @@ def cooling_plant(
     loop *i* with its pumps sits in ``plant_zones[i]``; chillers alternate over the
     plant zones.
 
-    Gates: each loop needs the plant heat from chillers + storage, the heat plus
-    compressor work from the towers, and the plant heat from its own pumps. Thermal
+    Gates: every chiller needs the whole plant's heat plus compressor work from the
+    towers (one shared condenser-water system); each loop needs the plant heat from
+    chillers + storage and the plant heat from its own pumps. Thermal
     storage is a requirement-free supplier in the chiller gate, sized for the whole
     plant heat: steady-state analyses never count on it (they fail it), and a
     timeline discharges it for ``storage_minutes`` when the chillers trip (generator
@@ -470,6 +472,10 @@ def cooling_plant(
         name = b.add(CoolingTower(name=b.n("tower", i), zone=tower_zone, cooling_kw=tower_kw))
         b.add_load(name, 0.015 * heat / n_towers, MECH)
         towers.append(name)
+    # The chillers share one condenser-water system: each needs the whole plant's
+    # heat rejection from the towers (the plant-level aggregate, repeated per chiller).
+    for chiller in chillers:
+        b.require(chiller, Requirement(resource="cooling", suppliers=towers, capacity=rejection))
     storage = []
     if storage_zone is not None:
         storage.append(
@@ -504,7 +510,6 @@ def cooling_plant(
                         Requirement(
                             resource="cooling", suppliers=[*chillers, *storage], capacity=heat
                         ),
-                        Requirement(resource="cooling", suppliers=towers, capacity=rejection),
                         Requirement(resource="cooling", suppliers=pumps, capacity=heat),
                     ],
                 )
