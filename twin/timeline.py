@@ -13,9 +13,11 @@ What happens over time
   zone's suppression contains the fire first (acts no later than the spread).
   Suppression that de-energises the building fails everything in the enclosing
   building ``after_s`` after ignition (the Pangyo sequence).
-* **Generators** stand by until a component they supply loses its supply; they
-  run ``start_delay_s`` later, or fail to start if the scenario says so, and run
-  out after ``fuel_hours``.
+* **Generators** stand by until running them would restore something (a
+  component or a UPS input) at their site; they run ``start_delay_s`` later, or
+  fail to start if the scenario says so. Fuel lasts ``fuel_hours`` at rated load,
+  longer at part load (the load they carry is computed as for UPSs); refuelling is
+  not modelled.
 * **UPS on battery**: a UPS whose input is lost keeps its output while a live
   battery string holds energy. Ride-through = Σ energy_kwh × battery efficiency ×
   UPS efficiency / load, where the load is the IT (and chiller) load flowing to
@@ -230,6 +232,10 @@ class _Simulation:
             c.name: "standby" for _, c in fleet.components() if c.kind == "generator"
         }
         self.fail_to_start: set[str] = set()
+        self.fuel_h: dict[str, float] = {  # hours of fuel left at rated load
+            c.name: c.fuel_hours for _, c in fleet.components() if c.kind == "generator"
+        }
+        self.gen_load: dict[str, float] = {}
         self.storage_state: dict[str, str] = {
             c.name: "idle" for _, c in fleet.components() if c.kind == "thermal_storage"
         }
@@ -251,7 +257,8 @@ class _Simulation:
             for req in comp.requires:
                 for supplier in req.suppliers:
                     self.consumers[supplier].append(comp.name)
-        self.prev_up: np.ndarray = np.ones(len(self.graph.component_names), dtype=bool)
+        self.prev_up: np.ndarray | None = None  # set by the first settle: the initial state
+        self.gen_only = _generator_only(fleet)
         self.rows = [(name, c) for name, (_, c) in self.index.items() if c.kind == "rack_row"]
         self.levels = self._demand_levels()
         self.segments: list[tuple[float, np.ndarray, dict[str, dict[str, float]]]] = []
@@ -278,11 +285,14 @@ class _Simulation:
         return self.result()
 
     def advance(self, time: float) -> None:
-        """Move the clock, draining batteries on the way."""
+        """Move the clock, draining batteries and generator fuel on the way."""
         dt_h = (time - self.now) / 3600.0
         if dt_h > 0:
             for ups, load_kw in self.on_battery.items():
                 self._drain(ups, load_kw, dt_h)
+            for gen, load_kw in self.gen_load.items():
+                rated = self.index[gen][1].capacity_kw
+                self.fuel_h[gen] = max(0.0, self.fuel_h[gen] - dt_h * load_kw / rated)
         self.now = time
 
     # ---------------------------------------------------------------- injected events
@@ -396,11 +406,15 @@ class _Simulation:
         gen = self.index[name][1]
         self.gen_state[name] = "running"
         self.log("generator_running", name, f"started after {gen.start_delay_s:g} s")
-        self.schedule(self.now + gen.fuel_hours * 3600.0, _P_POWER, "out_of_fuel", name)
 
-    def _do_out_of_fuel(self, name: str) -> None:
-        if self.gen_state.get(name) == "running":
-            self.log("generator_out_of_fuel", name, "fuel exhausted")
+    def _do_fuel_check(self, name: str) -> None:
+        if self.gen_state.get(name) == "running" and self.fuel_h[name] <= 1e-9:
+            gen = self.index[name][1]
+            self.log(
+                "generator_out_of_fuel",
+                name,
+                f"fuel exhausted ({gen.fuel_hours:g} h at rated load; no refuelling)",
+            )
             self._fail(name, "out of fuel")
 
     def _do_storage_exhausted(self, name: str) -> None:
@@ -442,19 +456,26 @@ class _Simulation:
 
     # ---------------------------------------------------------------- settle
 
-    def _excluded(self) -> set[str]:
+    def _excluded(self, assume_running: Iterable[str] = ()) -> set[str]:
+        """Failed components plus generators not (assumed) running."""
+        running = set(assume_running)
         out = set(self.failed)
-        out.update(g for g, s in self.gen_state.items() if s != "running")
+        out.update(g for g, st in self.gen_state.items() if st != "running" and g not in running)
         return out
 
-    def _evaluate(self, extra_excluded: Iterable[str] = ()) -> Any:
-        held = [
+    def _held(self) -> list[str]:
+        """UPSs that a live battery can carry through the loss of their input."""
+        return [
             c.name
             for _, c in self.fleet.components()
             if c.kind == "ups" and c.name not in self.failed and self._usable_kwh(c) > 0
         ]
-        excluded = self._excluded() | set(extra_excluded)
-        return self.ev.evaluate(excluded, held_up=held, surge=1.0, promoted=self.promoted)
+
+    def _evaluate(
+        self, extra_excluded: Iterable[str] = (), assume_running: Iterable[str] = ()
+    ) -> Any:
+        excluded = self._excluded(assume_running) | set(extra_excluded)
+        return self.ev.evaluate(excluded, held_up=self._held(), promoted=self.promoted)
 
     def settle(self) -> None:
         """Bring derived state up to date at ``now``: sources, batteries, services."""
@@ -465,7 +486,9 @@ class _Simulation:
             changed |= self._start_storage(up)
             if not changed:
                 break
-        newly_on_battery = self._update_batteries(up)
+        loads = self._power_loads(up)
+        self._update_fuel(loads)
+        newly_on_battery = self._update_batteries(up, loads)
         self._log_components(up)
         for name, load_kw in newly_on_battery:
             self.log("on_battery", name, f"input lost; carrying {load_kw:,.0f} kW on battery")
@@ -476,16 +499,30 @@ class _Simulation:
         return bool(up[self.graph.component_index[name]])
 
     def _start_generators(self, up: np.ndarray) -> bool:
+        """Start a site's standby generators when running them would change anything
+        beyond their own bus: a component they would bring up, or a UPS input."""
+        standby = [g for g, state in self.gen_state.items() if state == "standby"]
+        if not standby:
+            return False
+        with_gens = self._evaluate(assume_running=standby).up
+        names = self.graph.component_names
+        reasons: dict[str, str] = {}
+        for i in np.flatnonzero(with_gens & ~up):
+            name = names[int(i)]
+            if name not in self.gen_only and name not in self.gen_state:
+                reasons.setdefault(self.index[name][0].name, f"{name} lost its supply")
+        for name in self.on_battery_candidates(up):
+            comp = self.index[name][1]
+            if self._requirements_met(comp, with_gens):
+                reasons.setdefault(self.index[name][0].name, f"{name} lost its input")
         changed = False
-        for name, state in self.gen_state.items():
-            if state != "standby":
-                continue
-            lost = [c for c in self.consumers.get(name, ()) if not self._is_up(up, c)]
-            if not lost:
+        for name in standby:
+            site = self.index[name][0].name
+            if site not in reasons:
                 continue
             gen = self.index[name][1]
             self.gen_state[name] = "starting"
-            self.log("generator_start", name, f"{lost[0]} lost its supply")
+            self.log("generator_start", name, reasons[site])
             self.schedule(self.now + gen.start_delay_s, _P_POWER, "generator_ready", name)
             changed = gen.start_delay_s == 0 or changed
         if changed:  # zero-delay starts complete now, before the state is read
@@ -493,6 +530,14 @@ class _Simulation:
                 item = heapq.heappop(self.queue)
                 getattr(self, f"_do_{item.action}")(item.payload)
         return changed
+
+    def on_battery_candidates(self, up: np.ndarray) -> list[str]:
+        """Live UPSs whose own input requirements are not met (carried by battery)."""
+        return [
+            c.name
+            for _, c in self.fleet.components()
+            if c.kind == "ups" and self._is_up(up, c.name) and not self._requirements_met(c, up)
+        ]
 
     def _start_storage(self, up: np.ndarray) -> bool:
         idle = [s for s, state in self.storage_state.items() if state == "idle"]
@@ -518,8 +563,18 @@ class _Simulation:
                 )
         return False  # discharging does not change the state; it only starts a clock
 
-    def _update_batteries(self, up: np.ndarray) -> list[tuple[str, float]]:
-        loads = self._power_loads(up)
+    def _update_fuel(self, loads: dict[str, float]) -> None:
+        """Record each running generator's load and when its fuel runs out at that load."""
+        self.gen_load = {
+            g: loads.get(g, 0.0) for g, state in self.gen_state.items() if state == "running"
+        }
+        for gen, load_kw in self.gen_load.items():
+            if load_kw > 0:
+                rated = self.index[gen][1].capacity_kw
+                hours = self.fuel_h[gen] * rated / load_kw
+                self.schedule(self.now + hours * 3600.0, _P_DEPLETION, "fuel_check", gen)
+
+    def _update_batteries(self, up: np.ndarray, loads: dict[str, float]) -> list[tuple[str, float]]:
         now_on: dict[str, float] = {}
         for _, comp in self.fleet.components():
             if comp.kind != "ups" or comp.name in self.failed or not self._is_up(up, comp.name):
@@ -590,12 +645,17 @@ class _Simulation:
         return dict(loads)
 
     def _log_components(self, up: np.ndarray) -> None:
+        if self.prev_up is None:  # the state before the scenario: nothing has happened yet
+            self.prev_up = up
+            return
         names = self.graph.component_names
         went_down = np.flatnonzero(self.prev_up & ~up)
         came_up = np.flatnonzero(~self.prev_up & up)
         for i in went_down:
             name = names[i]
             if name in self.gen_state and self.gen_state[name] in ("standby", "starting"):
+                continue  # a generator that has not started is not a failure
+            if name in self.gen_only and not any(s == "running" for s in self.gen_state.values()):
                 continue
             self.log("component_down", name, self._cause(name, up))
         for i in came_up:
@@ -685,11 +745,7 @@ class _Simulation:
         return served
 
     def _served(self, up: np.ndarray, level: str) -> dict[str, float]:
-        held = [
-            c.name
-            for _, c in self.fleet.components()
-            if c.kind == "ups" and c.name not in self.failed and self._usable_kwh(c) > 0
-        ]
+        held = self._held()
         out: dict[str, float] = {}
         # one evaluation per distinct multiplier; services see their own multiplier
         by_multiplier: dict[float, Any] = {}
@@ -886,3 +942,20 @@ def _power_order(fleet: Fleet) -> list[str]:
                 state[nxt] = 1
                 stack.append((nxt, iter(suppliers.get(nxt, []))))
     return order[::-1]
+
+
+def _generator_only(fleet: Fleet) -> set[str]:
+    """Components powered only by generators (a generator bus): dark while they stand by."""
+    gens = {c.name for _, c in fleet.components() if c.kind == "generator"}
+    only: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for _, comp in fleet.components():
+            if comp.name in gens or comp.name in only:
+                continue
+            supplies = [s for r in comp.requires if r.resource == "power" for s in r.suppliers]
+            if supplies and all(s in gens or s in only for s in supplies):
+                only.add(comp.name)
+                grew = True
+    return only

@@ -1,0 +1,96 @@
+"""Render analysis results: JSON for machines, Markdown for pull requests, HTML reports.
+
+Markdown and HTML come from jinja2 templates in ``twin/templates``. HTML is
+autoescaped; Markdown goes through :func:`md_escape`, which neutralises both HTML
+and Markdown syntax so a component called ``<img onerror=…>`` or ``a|b`` cannot
+break the page or a table. JSON keys keep a stable order and every document
+carries ``schema_version``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+__all__ = ["MARKDOWN_LIMIT", "md_escape", "render_html", "render_json", "render_markdown"]
+
+MARKDOWN_LIMIT = 65_536
+"""GitHub's limit on a pull-request comment, in characters."""
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def md_escape(value: object) -> str:
+    """Escape text for a Markdown table cell or paragraph.
+
+    >>> md_escape("<img src=x onerror=alert(1)>|x")
+    '&lt;img src=x onerror=alert\\\\(1\\\\)&gt;\\\\|x'
+    """
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("\r", " ").replace("\n", " ")
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\\&gt;", "&gt;")
+
+
+def _hours(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _environment(autoescape: bool) -> Environment:
+    env = Environment(
+        loader=PackageLoader("twin", "templates"),
+        autoescape=select_autoescape(["html"]) if autoescape else False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(md=md_escape, hours=_hours, pct=_pct, num=_num)
+    return env
+
+
+def render_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_markdown(template: str, limit: int = MARKDOWN_LIMIT, **context: Any) -> str:
+    """Render ``template`` (Markdown); lists shrink until the text fits in ``limit``."""
+    env = _environment(autoescape=False)
+    caps = [50, 20, 10, 5, 2]
+    text = ""
+    for cap in caps:
+        text = env.get_template(template).render(cap=cap, **context)
+        if len(text) <= limit:
+            return text
+    # Still too long: cut at a line boundary and say so.
+    notice = "\n\n_…report truncated to fit a pull-request comment; see the HTML or JSON._\n"
+    cut = text[: limit - len(notice)]
+    return cut[: cut.rfind("\n")] + notice
+
+
+def render_html(template: str, **context: Any) -> str:
+    env = _environment(autoescape=True)
+    context.setdefault("cap", 10_000)
+    return env.get_template(template).render(**context)
+
+
+def raw_html(markup: str) -> Markup:
+    """Mark trusted, generated markup (our own SVG diagrams) as safe to embed."""
+    return Markup(markup)
