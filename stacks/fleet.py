@@ -78,6 +78,8 @@ def _services(campuses: list[Campus]) -> list[Service]:
             placements=[(c.builder.name, _rows(c, name)) for c in campuses],
             demand_rps=SERVICE_DEMANDS[name],
             tolerate=1,  # source: usable when any one DC is lost (Kakao remedies)
+            # assumption: global load balancing moves a lost site's traffic within a minute
+            failover_time_s=60.0,
             **kwargs,  # type: ignore[arg-type]
         )
 

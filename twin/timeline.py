@@ -493,6 +493,8 @@ class _Simulation:
         for name, load_kw in newly_on_battery:
             self.log("on_battery", name, f"input lost; carrying {load_kw:,.0f} kW on battery")
         served = self._update_services(up)
+        if self.segments and self.segments[-1][0] == self.now:
+            self.segments.pop()  # same moment: the later settle supersedes the earlier one
         self.segments.append((self.now, up.copy(), served))
 
     def _is_up(self, up: np.ndarray, name: str) -> bool:
@@ -649,7 +651,10 @@ class _Simulation:
             self.prev_up = up
             return
         names = self.graph.component_names
-        went_down = np.flatnonzero(self.prev_up & ~up)
+        # direct failures first, then what they took down (index order within each)
+        went_down = sorted(
+            np.flatnonzero(self.prev_up & ~up), key=lambda i: names[i] not in self.failed
+        )
         came_up = np.flatnonzero(~self.prev_up & up)
         for i in went_down:
             name = names[i]
@@ -714,6 +719,8 @@ class _Simulation:
                 self.schedule(self.now + service.failover_time_s, _P_SERVICE, "check")
             self.prev_live[service.name] = live
         steady = {level: self._served(up, level) for level in levels}
+        served = {level: self._with_reroute(steady[level], up) for level in levels}
+        self._log_services(served[current])
         for service in self.services:
             if service.mode != "active_standby" or service.name in self.promoted:
                 continue
@@ -740,8 +747,6 @@ class _Simulation:
             self.failover_pending.add(service.name)
             self.log("failover_started", service.name, how)
             self.schedule(self.now + delay, _P_SERVICE, "failover", (service.name, how))
-        served = {level: self._with_reroute(steady[level], up) for level in levels}
-        self._log_services(served[current])
         return served
 
     def _served(self, up: np.ndarray, level: str) -> dict[str, float]:
