@@ -144,9 +144,11 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _finish(args: argparse.Namespace, report: Report, table: Callable[[Report], str]) -> int:
+def _finish(
+    args: argparse.Namespace, fleet: Fleet, report: Report, table: Callable[[Report], str]
+) -> int:
     """Evaluate the gates, render in the chosen format, and pick the exit code."""
-    evaluate_gates(report, parse_gates(args.fail_on))
+    evaluate_gates(report, parse_gates(args.fail_on), fleet)
     fmt = args.format
     if fmt == "json":
         text = render_json(report.to_json())
@@ -184,7 +186,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         )
     report = Report(source=_source_label(args), summary=summarize(fleet))
     report.timelines.append(simulate(fleet, spec, horizon_s=args.horizon))
-    return _finish(args, report, _timeline_table)
+    return _finish(args, fleet, report, _timeline_table)
 
 
 def _timeline_table(report: Report) -> str:
@@ -229,7 +231,7 @@ def cmd_contingency(args: argparse.Namespace) -> int:
         report.contingency = contingency(
             fleet, order=args.order, all_pairs=args.all, progress=bar.update
         )
-    return _finish(args, report, _contingency_table)
+    return _finish(args, fleet, report, _contingency_table)
 
 
 def _contingency_table(report: Report) -> str:
@@ -295,7 +297,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             progress=lambda stage, d, t: bar.update(d, t, stage),
         )
     if args.out_dir:
-        evaluate_gates(report, parse_gates(args.fail_on))
+        evaluate_gates(report, parse_gates(args.fail_on), fleet)
         stem = args.stack or "model"
         out = args.out_dir
         write_atomic(f"{out}/{stem}.json", render_json(report.to_json()))
@@ -306,7 +308,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         sys.stderr.write(f"wrote {out}/{stem}.json, {out}/{stem}.md, {out}/{stem}.html\n")
         print(_report_table(report))
         return EXIT_OK if report.passed else EXIT_CHECK_FAILED
-    return _finish(args, report, _report_table)
+    return _finish(args, fleet, report, _report_table)
 
 
 def _report_table(report: Report) -> str:
@@ -453,6 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
+        parse_gates(getattr(args, "fail_on", None))  # a bad gate fails before any analysis
         return run(args)
     except DefinitionError as error:
         sys.stderr.write(f"dctwin: {error.render()}\n")

@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 __all__ = ["MARKDOWN_LIMIT", "md_escape", "render_html", "render_json", "render_markdown"]
@@ -56,7 +56,8 @@ def _num(value: float) -> str:
 def _environment(autoescape: bool) -> Environment:
     env = Environment(
         loader=PackageLoader("twin", "templates"),
-        autoescape=select_autoescape(["html"]) if autoescape else False,
+        # the templates end in .j2, so autoescaping is switched on explicitly, not by suffix
+        autoescape=autoescape,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

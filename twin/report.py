@@ -259,6 +259,30 @@ def parse_gates(text: str | None) -> list[Gate]:
     return gates
 
 
-def evaluate_gates(report: Report, gates: list[Gate]) -> list[GateResult]:
+def evaluate_gates(
+    report: Report, gates: list[Gate], fleet: Fleet | None = None
+) -> list[GateResult]:
+    """Check ``gates`` against ``report``, first running any analysis a gate needs that
+    the report lacks (so ``contingency --fail-on tier<III`` really checks the tier)."""
+    if fleet is not None and gates:
+        ev: Evaluator | None = None
+        for gate in gates:
+            needs = _GATE_NEEDS[gate.name.split("<")[0]]
+            if getattr(report, needs) in (None, []):
+                ev = ev or Evaluator(fleet)
+                if needs == "tier":
+                    report.tier = tier_verdict(fleet, ev)
+                elif needs == "contingency":
+                    report.contingency = contingency(fleet, evaluator=ev)
+                else:
+                    report.timelines = [simulate(fleet, s, ev) for s in catalog(fleet)]
     report.gates = [g.check(report) for g in gates]
     return report.gates
+
+
+_GATE_NEEDS = {
+    "spof": "contingency",
+    "tier": "tier",
+    "downtime": "timelines",
+    "rows-lost": "timelines",
+}
