@@ -303,3 +303,11 @@ def test_generator_fuel_lasts_longer_at_part_load():
     assert timeline.first("component_down", "row").time_s == pytest.approx(
         30 + 48 * 3600 + 307.8 - 30, abs=0.1
     )
+
+
+def test_down_at_replays_the_event_log():
+    fleet = one_ups_site(battery_kwh=100, load_kw=1000)
+    timeline = simulate(fleet, ScenarioSpec(name="u", events=[UtilityLoss(site="dc")]))
+    assert timeline.down_at(0.0) == {"feed"}
+    assert timeline.down_at(400.0) == {"feed", "ups", "row"}
+    assert timeline.down_at() == set(timeline.down_at_end) == {"feed", "ups", "row"}

@@ -169,6 +169,20 @@ class Timeline:
     def events_of(self, kind: str) -> list[TimelineEvent]:
         return [e for e in self.events if e.kind == kind]
 
+    def down_at(self, time_s: float | None = None) -> set[str]:
+        """Components down at ``time_s`` (default: the end), replaying the event log."""
+        if time_s is None:
+            return set(self.down_at_end)
+        down: set[str] = set()
+        for event in self.events:
+            if event.time_s > time_s:
+                break
+            if event.kind == "component_down":
+                down.add(event.subject)
+            elif event.kind == "component_up":
+                down.discard(event.subject)
+        return down
+
     def first(self, kind: str, subject: str | None = None) -> TimelineEvent | None:
         for event in self.events:
             if event.kind == kind and (subject is None or event.subject == subject):
