@@ -308,6 +308,6 @@ def test_generator_fuel_lasts_longer_at_part_load():
 def test_down_at_replays_the_event_log():
     fleet = one_ups_site(battery_kwh=100, load_kw=1000)
     timeline = simulate(fleet, ScenarioSpec(name="u", events=[UtilityLoss(site="dc")]))
-    assert timeline.down_at(0.0) == {"feed"}
-    assert timeline.down_at(400.0) == {"feed", "ups", "row"}
-    assert timeline.down_at() == set(timeline.down_at_end) == {"feed", "ups", "row"}
+    assert timeline.down_at(0.0) == {"feed", "bus"}
+    assert timeline.down_at(400.0) == {"feed", "bus", "ups", "row"}
+    assert timeline.down_at() == set(timeline.down_at_end) == {"feed", "bus", "ups", "row"}
