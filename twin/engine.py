@@ -1,0 +1,571 @@
+"""The fast failure-propagation engine.
+
+Semantics (the contract; :mod:`twin.reference` implements the same one naively)
+---------------------------------------------------------------------------------
+Components
+    A component is UP iff it is not in the failed set AND (it is in ``held_up`` OR
+    every one of its requirement groups is met). A group is met iff the summed
+    weight of its UP suppliers is ``>= threshold - EPSILON`` (``EPSILON = 1e-9``):
+    a count gate weighs each supplier 1 against ``at_least`` (default 1); a
+    capacity gate weighs each supplier ``supplier.capacity_for(resource)`` against
+    ``capacity``. The answer is the GREATEST fixpoint (start with everything up
+    except the failed set, take down components whose groups are not met, repeat
+    until stable), so mutually supporting cycles stay up. ``held_up`` names
+    components whose requirements are ignored (a UPS on battery, a loop on thermal
+    storage); failed overrides held up.
+Services
+    A replica's live fraction is (#UP rows listed for it) / len(rows) (a row
+    listed twice counts twice). A replica counts toward capacity if its role is
+    ``active``, or it is ``standby`` and its service is promoted.
+    ``capacity_s = Σ capacity_rps × live_fraction`` over counted replicas. With a
+    ``data_quorum``, the number of replicas that store data and have at least one
+    UP row (any role) must reach the quorum, else ``own_s = 0``; otherwise
+    ``own_s = min(1, capacity_s / (demand_rps × surge))``.
+    ``served_s = min(own_s, min over depends_on of served_d)``, the GREATEST
+    fixpoint from 1.0 downward (dependency cycles allowed).
+Promotion
+    ``promoted`` is an explicit collection of services, or ``"auto"``: an
+    ``active_standby`` service is promoted iff it has a failover controller and
+    ``served(controller) > 0``; this too is a greatest fixpoint (all candidates
+    start promoted and are dropped while their controller ends at 0). Promotion
+    in an ``active_active`` service has no effect (it has no standby replica).
+
+Algorithm
+---------
+The evaluator keeps one mutable state: whether each component is up, each gate's
+live-supplier sum, whether each gate is met, and each component's number of unmet
+gates. The all-up state is computed once; a scenario fails its set, walks the
+reverse "who depends on me" index from each component that goes down, decrements
+the sums of the gates it feeds, and queues an owner only when one of its gates
+flips to unmet. Every change goes to an undo log, so restoring the state costs the
+size of the cone, not of the fleet. Because the fixpoint is monotone (more failed
+⇒ fewer up), failing more components on top of an evaluated state yields the
+fixpoint of the union; :meth:`Evaluator.evaluate_many` uses that to share the
+prefix of sorted failure sets (N-2 pairs ``(a, b1), (a, b2), …`` propagate ``a``
+once).
+
+Services start from a cached baseline (per surge and promotion mode) and are
+re-settled by a worklist seeded with the services that have a replica on a downed
+row; a changed service re-queues its dependants and, when it drops to 0, the
+services it controls. Chaotic iteration downward from a post-fixpoint of a
+monotone operator reaches its greatest fixpoint, so the result equals the
+from-the-top definition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from twin.graph import EPSILON, CompiledGraph, compile_fleet
+from twin.model import Fleet
+
+__all__ = ["BatchEvaluation", "Evaluation", "Evaluator", "Promoted"]
+
+Promoted = Literal["auto"] | Collection[str | int]
+"""``"auto"`` or an explicit collection of promoted services (names or indices)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """The result of one scenario.
+
+    Attributes
+    ----------
+    graph : CompiledGraph
+        The graph the indices refer to.
+    up : ndarray[bool], shape (n_components,)
+        Whether each component is up, in compiled order.
+    served : ndarray[float64], shape (n_services,)
+        Served fraction of each service in [0, 1].
+    promoted : ndarray[bool], shape (n_services,)
+        Whether each service's standby replicas counted toward capacity.
+    """
+
+    graph: CompiledGraph
+    up: np.ndarray
+    served: np.ndarray
+    promoted: np.ndarray
+
+    @property
+    def down(self) -> np.ndarray:
+        """Indices of the components that are down, ascending."""
+        return np.flatnonzero(~self.up)
+
+    def down_names(self) -> list[str]:
+        """Names of the components that are down, in compiled order."""
+        names = self.graph.component_names
+        return [names[i] for i in self.down]
+
+    def is_up(self, component: str | int) -> bool:
+        """Whether ``component`` (name or index) is up."""
+        (i,) = self.graph.components_of([component])
+        return bool(self.up[i])
+
+    def served_fraction(self, service: str | int) -> float:
+        """Served fraction of ``service`` (name or index)."""
+        (i,) = self.graph.services_of([service])
+        return float(self.served[i])
+
+    def as_dicts(self) -> tuple[dict[str, bool], dict[str, float]]:
+        """``({component: up}, {service: served})``, the shape of the reference evaluator."""
+        g = self.graph
+        return (
+            dict(zip(g.component_names, self.up.tolist(), strict=True)),
+            dict(zip(g.service_names, self.served.tolist(), strict=True)),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class BatchEvaluation:
+    """The results of many scenarios, down-sets stored sparsely.
+
+    Attributes
+    ----------
+    graph : CompiledGraph
+        The graph the indices refer to.
+    down_ptr, down_idx : ndarray[int64]
+        CSR scenario → indices of its down components (ascending).
+    served : ndarray[float64], shape (n_scenarios, n_services)
+        Served fractions per scenario (all zero columns when services were skipped).
+    promoted : ndarray[bool], shape (n_scenarios, n_services)
+        Promotion per scenario.
+    """
+
+    graph: CompiledGraph
+    down_ptr: np.ndarray
+    down_idx: np.ndarray
+    served: np.ndarray
+    promoted: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.down_ptr) - 1
+
+    def down(self, i: int) -> np.ndarray:
+        """Indices of the components down in scenario ``i``, ascending."""
+        return self.down_idx[self.down_ptr[i] : self.down_ptr[i + 1]]
+
+    def down_counts(self) -> np.ndarray:
+        """Number of components down in each scenario."""
+        return np.diff(self.down_ptr)
+
+    def up_matrix(self) -> np.ndarray:
+        """Dense ``(n_scenarios, n_components)`` bool matrix (mind the memory)."""
+        up = np.ones((len(self), self.graph.n_components), dtype=bool)
+        rows = np.repeat(np.arange(len(self)), self.down_counts())
+        up[rows, self.down_idx] = False
+        return up
+
+    def __getitem__(self, i: int) -> Evaluation:
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        i %= len(self)
+        up = np.ones(self.graph.n_components, dtype=bool)
+        up[self.down(i)] = False
+        return Evaluation(self.graph, up, self.served[i].copy(), self.promoted[i].copy())
+
+
+class Evaluator:
+    """Evaluate failure scenarios against a compiled fleet, cone by cone.
+
+    Parameters
+    ----------
+    graph : CompiledGraph or Fleet
+        The compiled fleet (a :class:`Fleet` is compiled on the spot).
+
+    Notes
+    -----
+    An evaluator holds mutable state and is not thread-safe; use one per thread.
+    Every public method leaves the state as it found it.
+    """
+
+    def __init__(self, graph: CompiledGraph | Fleet) -> None:
+        if isinstance(graph, Fleet):
+            graph = compile_fleet(graph)
+        self.graph = graph
+        g = graph
+        n = g.n_components
+        self._n = n
+        # Python-level copies of the arrays: element access on lists is several times
+        # faster than on numpy arrays in the scalar hot loop.
+        feeds_ptr = g.feeds_ptr.tolist()
+        feeds_gate = g.feeds_gate.tolist()
+        feeds_weight = g.feeds_weight.tolist()
+        self._feeds: list[tuple[tuple[int, float], ...]] = [
+            tuple(
+                zip(
+                    feeds_gate[feeds_ptr[c] : feeds_ptr[c + 1]],
+                    feeds_weight[feeds_ptr[c] : feeds_ptr[c + 1]],
+                    strict=True,
+                )
+            )
+            for c in range(n)
+        ]
+        self._owner: list[int] = g.gate_owner.tolist()
+        self._thr_low: list[float] = (g.gate_threshold - EPSILON).tolist()
+        self._is_row: list[bool] = g.is_row.tolist()
+        rr_ptr = g.row_replica_ptr.tolist()
+        rr = g.row_replica.tolist()
+        self._row_replicas: list[list[int]] = [rr[rr_ptr[c] : rr_ptr[c + 1]] for c in range(n)]
+
+        # The all-up state: every gate's sum over all its suppliers.
+        gate_ptr = g.gate_ptr.tolist()
+        weights = g.gate_weight.tolist()
+        self._sum: list[float] = [
+            sum(weights[gate_ptr[k] : gate_ptr[k + 1]]) for k in range(g.n_gates)
+        ]
+        self._met = bytearray(
+            1 if s >= t else 0 for s, t in zip(self._sum, self._thr_low, strict=True)
+        )
+        self._unmet: list[int] = [0] * n
+        for k, met in enumerate(self._met):
+            if not met:
+                self._unmet[self._owner[k]] += 1
+        # Components whose groups are unmet even with everything up. A valid fleet has
+        # none; they are propagated first in every scenario (unless held up).
+        self._seeds: list[int] = [c for c in range(n) if self._unmet[c]]
+        self._up = bytearray(b"\x01") * n
+        self._held = bytearray(n)
+        # Undo logs.
+        self._downed: list[int] = []
+        self._sum_gate: list[int] = []
+        self._sum_old: list[float] = []
+        self._flipped: list[int] = []
+
+        # Services.
+        m = g.n_services
+        self._m = m
+        rep_ptr = g.service_replica_ptr.tolist()
+        self._svc_replicas: list[range] = [range(rep_ptr[s], rep_ptr[s + 1]) for s in range(m)]
+        rrow_ptr = g.replica_row_ptr.tolist()
+        self._rep_nrows: list[int] = [rrow_ptr[r + 1] - rrow_ptr[r] for r in range(g.n_replicas)]
+        self._rep_service: list[int] = g.replica_service.tolist()
+        self._rep_cap: list[float] = g.replica_capacity_rps.tolist()
+        self._rep_active: list[bool] = g.replica_active.tolist()
+        self._rep_stores: list[bool] = g.replica_stores_data.tolist()
+        self._demand: list[float] = g.service_demand_rps.tolist()
+        self._standby_mode: list[bool] = g.service_standby_mode.tolist()
+        self._controller: list[int] = g.service_controller.tolist()
+        self._quorum: list[int] = g.service_quorum.tolist()
+        self._deps = _lists(g.dep_ptr, g.dep_idx)
+        self._rdeps = _lists(g.rdep_ptr, g.rdep_idx)
+        self._controls = _lists(g.controls_ptr, g.controls_idx)
+        self._service_base: dict[tuple[float, object], list[float]] = {}
+
+        self.baseline: Evaluation = self.evaluate(())
+        """The evaluation with nothing failed, nothing held, surge 1, auto promotion."""
+
+    # ------------------------------------------------------------------ public API
+
+    def evaluate(
+        self,
+        failed: Iterable[str | int] = (),
+        held_up: Iterable[str | int] = (),
+        surge: float = 1.0,
+        promoted: Promoted = "auto",
+    ) -> Evaluation:
+        """Evaluate one scenario.
+
+        Parameters
+        ----------
+        failed : iterable of component names or indices
+            Components that have failed.
+        held_up : iterable of component names or indices
+            Components whose requirements are ignored (failed still wins).
+        surge : float
+            Demand multiplier (> 0); 1.0 is baseline demand.
+        promoted : "auto" or collection of service names or indices
+            Which active-standby services count their standby replicas.
+
+        Returns
+        -------
+        Evaluation
+        """
+        failed_idx = self.graph.components_of(failed)
+        held_idx = self.graph.components_of(held_up)
+        key, flags = self._promotion(promoted)
+        surge = _check_surge(surge)
+        root = self._begin(held_idx)
+        try:
+            self._fail(failed_idx)
+            up = np.ones(self._n, dtype=bool)
+            up[self._downed] = False
+            served, prom = self._services(surge, key, flags)
+        finally:
+            self._end(root, held_idx)
+        return Evaluation(self.graph, up, np.array(served), np.array(prom, dtype=bool))
+
+    def downstream_cone(
+        self, failed: Iterable[str | int], held_up: Iterable[str | int] = ()
+    ) -> np.ndarray:
+        """Indices (ascending) of every component down when ``failed`` fail, themselves included."""
+        failed_idx = self.graph.components_of(failed)
+        held_idx = self.graph.components_of(held_up)
+        root = self._begin(held_idx)
+        try:
+            self._fail(failed_idx)
+            return np.unique(np.array(self._downed, dtype=np.int64))
+        finally:
+            self._end(root, held_idx)
+
+    def evaluate_many(
+        self,
+        scenarios: Iterable[Iterable[str | int]],
+        held_up: Iterable[str | int] = (),
+        surge: float = 1.0,
+        promoted: Promoted = "auto",
+        services: bool = True,
+    ) -> BatchEvaluation:
+        """Evaluate many failure sets with the same ``held_up``, ``surge`` and ``promoted``.
+
+        Scenarios are processed in sorted order of their (sorted) failure sets so
+        that sets sharing a prefix share its propagation; results come back in the
+        order given. ``services=False`` skips the service evaluation (the served
+        and promoted matrices are then all zero / False). Memory is
+        O(total cone size + n_scenarios × n_services): chunk very large sweeps.
+        """
+        keys = [tuple(sorted(set(self.graph.components_of(sc)))) for sc in scenarios]
+        held_idx = self.graph.components_of(held_up)
+        key, flags = self._promotion(promoted)
+        surge = _check_surge(surge)
+        k = len(keys)
+        m = self._m
+        served = np.zeros((k, m), dtype=np.float64)
+        prom = np.zeros((k, m), dtype=bool)
+        downs: list[list[int]] = [[]] * k
+        order = sorted(range(k), key=keys.__getitem__)
+        root = self._begin(held_idx)
+        applied: list[int] = []
+        marks: list[tuple[int, int, int]] = []
+        try:
+            for pos in order:
+                sc = keys[pos]
+                common = 0
+                limit = min(len(applied), len(sc))
+                while common < limit and applied[common] == sc[common]:
+                    common += 1
+                if common < len(applied):
+                    self._rollback(marks[common])
+                    del applied[common:], marks[common:]
+                for c in sc[common:]:
+                    marks.append(self._mark())
+                    applied.append(c)
+                    self._fail((c,))
+                downs[pos] = sorted(self._downed)
+                if services and m:
+                    served[pos], prom[pos] = self._services(surge, key, flags)
+        finally:
+            self._end(root, held_idx)
+        ptr = np.zeros(k + 1, dtype=np.int64)
+        ptr[1:] = np.cumsum([len(d) for d in downs])
+        idx = np.fromiter((c for d in downs for c in d), dtype=np.int64, count=int(ptr[-1]))
+        return BatchEvaluation(self.graph, ptr, idx, served, prom)
+
+    # ------------------------------------------------------------------ components
+
+    def _begin(self, held_idx: Sequence[int]) -> tuple[int, int, int]:
+        """Set the held flags, propagate the baseline seeds; return the mark to end at."""
+        assert not self._downed, "evaluator state is not at baseline"
+        held = self._held
+        for c in held_idx:
+            held[c] = 1
+        mark = self._mark()
+        if self._seeds:
+            self._fail([c for c in self._seeds if not held[c]])
+        return mark
+
+    def _end(self, mark: tuple[int, int, int], held_idx: Sequence[int]) -> None:
+        self._rollback(mark)
+        held = self._held
+        for c in held_idx:
+            held[c] = 0
+
+    def _mark(self) -> tuple[int, int, int]:
+        return len(self._downed), len(self._sum_gate), len(self._flipped)
+
+    def _rollback(self, mark: tuple[int, int, int]) -> None:
+        n_down, n_sum, n_flip = mark
+        up = self._up
+        downed = self._downed
+        for c in downed[n_down:]:
+            up[c] = 1
+        del downed[n_down:]
+        flipped = self._flipped
+        if len(flipped) > n_flip:
+            met = self._met
+            unmet = self._unmet
+            owner = self._owner
+            for k in flipped[n_flip:]:
+                met[k] = 1
+                unmet[owner[k]] -= 1
+            del flipped[n_flip:]
+        sum_gate = self._sum_gate
+        if len(sum_gate) > n_sum:
+            sums = self._sum
+            sum_old = self._sum_old
+            for i in range(len(sum_gate) - 1, n_sum - 1, -1):
+                sums[sum_gate[i]] = sum_old[i]
+            del sum_gate[n_sum:], sum_old[n_sum:]
+
+    def _fail(self, comps: Iterable[int]) -> None:
+        """Fail ``comps`` (regardless of held) and propagate."""
+        up = self._up
+        stack = []
+        for c in comps:
+            if up[c]:
+                up[c] = 0
+                self._downed.append(c)
+                stack.append(c)
+        self._propagate(stack)
+
+    def _propagate(self, stack: list[int]) -> None:
+        up = self._up
+        held = self._held
+        feeds = self._feeds
+        sums = self._sum
+        thr_low = self._thr_low
+        met = self._met
+        unmet = self._unmet
+        owner = self._owner
+        downed_append = self._downed.append
+        gate_append = self._sum_gate.append
+        old_append = self._sum_old.append
+        flip_append = self._flipped.append
+        pop = stack.pop
+        push = stack.append
+        while stack:
+            c = pop()
+            for k, w in feeds[c]:
+                old = sums[k]
+                new = old - w
+                sums[k] = new
+                gate_append(k)
+                old_append(old)
+                if met[k] and new < thr_low[k]:
+                    met[k] = 0
+                    flip_append(k)
+                    o = owner[k]
+                    unmet[o] += 1
+                    if up[o] and not held[o]:
+                        up[o] = 0
+                        downed_append(o)
+                        push(o)
+
+    # ------------------------------------------------------------------ services
+
+    def _promotion(self, promoted: Promoted) -> tuple[object, list[bool] | None]:
+        if isinstance(promoted, str):
+            if promoted != "auto":
+                raise ValueError(f'promoted must be "auto" or a collection, not {promoted!r}')
+            return "auto", None
+        idx = frozenset(self.graph.services_of(promoted))
+        flags = [s in idx for s in range(self._m)]
+        return idx, flags
+
+    def _services(
+        self, surge: float, key: object, flags: list[bool] | None
+    ) -> tuple[list[float], list[bool]]:
+        """Served fractions and promotion for the current component state."""
+        if not self._m:
+            return [], []
+        base = self._service_base.get((surge, key))
+        if base is None:
+            x = [1.0] * self._m
+            self._settle(x, {}, list(range(self._m)), surge, flags)
+            if len(self._service_base) >= 256:
+                self._service_base.clear()
+            self._service_base[(surge, key)] = base = x
+        x = base.copy()
+        down_rows: dict[int, int] = {}
+        is_row = self._is_row
+        row_replicas = self._row_replicas
+        for c in self._downed:
+            if is_row[c]:
+                for r in row_replicas[c]:
+                    down_rows[r] = down_rows.get(r, 0) + 1
+        if down_rows:
+            rep_service = self._rep_service
+            touched = sorted({rep_service[r] for r in down_rows})
+            self._settle(x, down_rows, touched, surge, flags)
+        return x, self._promoted_flags(x, flags)
+
+    def _promoted_flags(self, x: list[float], flags: list[bool] | None) -> list[bool]:
+        if flags is not None:
+            return flags
+        ctl = self._controller
+        mode = self._standby_mode
+        return [mode[s] and ctl[s] >= 0 and x[ctl[s]] > 0.0 for s in range(self._m)]
+
+    def _own(self, s: int, x: list[float], down_rows: dict[int, int], surge: float, flags) -> float:
+        if flags is None:
+            ctl = self._controller[s]
+            promoted = self._standby_mode[s] and ctl >= 0 and x[ctl] > 0.0
+        else:
+            promoted = flags[s]
+        cap = 0.0
+        holders = 0
+        nrows = self._rep_nrows
+        active = self._rep_active
+        stores = self._rep_stores
+        rep_cap = self._rep_cap
+        for r in self._svc_replicas[s]:
+            total = nrows[r]
+            live = total - down_rows.get(r, 0)
+            if active[r] or promoted:
+                cap += rep_cap[r] * (live / total)
+            if stores[r] and live > 0:
+                holders += 1
+        quorum = self._quorum[s]
+        if quorum and holders < quorum:
+            return 0.0
+        return min(1.0, cap / (self._demand[s] * surge))
+
+    def _settle(
+        self,
+        x: list[float],
+        down_rows: dict[int, int],
+        work: list[int],
+        surge: float,
+        flags: list[bool] | None,
+    ) -> None:
+        """Chaotic iteration downward from ``x`` (a post-fixpoint) to the greatest fixpoint."""
+        deps = self._deps
+        rdeps = self._rdeps
+        controls = self._controls
+        auto = flags is None
+        queued = set(work)
+        stack = list(reversed(work))
+        while stack:
+            s = stack.pop()
+            queued.discard(s)
+            v = self._own(s, x, down_rows, surge, flags)
+            for d in deps[s]:
+                if x[d] < v:
+                    v = x[d]
+            if v < x[s]:
+                x[s] = v
+                for t in rdeps[s]:
+                    if t not in queued:
+                        queued.add(t)
+                        stack.append(t)
+                if auto and v <= 0.0:
+                    for t in controls[s]:
+                        if t not in queued:
+                            queued.add(t)
+                            stack.append(t)
+
+
+def _lists(ptr: np.ndarray, idx: np.ndarray) -> list[list[int]]:
+    p = ptr.tolist()
+    v = idx.tolist()
+    return [v[p[i] : p[i + 1]] for i in range(len(p) - 1)]
+
+
+def _check_surge(surge: float) -> float:
+    surge = float(surge)
+    if not (surge > 0 and np.isfinite(surge)):
+        raise ValueError(f"surge must be a positive finite multiplier, not {surge!r}")
+    return surge

@@ -1,0 +1,166 @@
+"""The naive reference evaluator: the oracle for differential tests and benchmarks.
+
+It deliberately shares no evaluation code with :mod:`twin.graph` and
+:mod:`twin.engine`: it reads the pydantic :class:`twin.model.Fleet` directly, uses
+plain dicts and sets, evaluates one scenario at a time and sweeps over every
+component (then every service) until nothing changes. It is slow on purpose:
+it should be obviously correct.
+
+Contract (identical to :mod:`twin.engine`)
+------------------------------------------
+Components
+    A component is up iff it is not failed AND (it is held up OR every requirement
+    group is met). A group is met iff the summed weight of its up suppliers is
+    ``>= threshold - 1e-9``; a count gate weighs each supplier 1 against
+    ``at_least`` (default 1), a capacity gate weighs each supplier
+    ``capacity_for(resource)`` against ``capacity``. Greatest fixpoint: start with
+    everything not failed up, take down what is unmet, repeat until stable.
+    Failed overrides held up.
+Services
+    live fraction of a replica = up rows listed / rows listed; a replica counts if
+    active, or standby in a promoted service; capacity = Σ capacity_rps × live
+    fraction; with a data_quorum, fewer data-holding replicas with an up row than
+    the quorum ⇒ own = 0; else own = min(1, capacity / (demand × surge));
+    served = min(own, served of every dependency), greatest fixpoint from 1.0.
+Promotion
+    ``"auto"``: every active_standby service with a controller starts promoted;
+    after the served fixpoint, drop those whose controller serves 0, and recompute
+    until the promoted set is stable. Otherwise an explicit collection of names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import Literal
+
+from twin.model import Fleet
+
+__all__ = ["reference_evaluate"]
+
+_TOLERANCE = 1e-9
+
+
+def reference_evaluate(
+    fleet: Fleet,
+    failed: Iterable[str],
+    held_up: Iterable[str] = (),
+    surge: float = 1.0,
+    promoted: Literal["auto"] | Collection[str] = "auto",
+) -> tuple[dict[str, bool], dict[str, float]]:
+    """Evaluate one scenario the slow, obvious way.
+
+    Parameters
+    ----------
+    fleet : Fleet
+        The model.
+    failed : iterable of component names
+        Failed components.
+    held_up : iterable of component names
+        Components whose requirements are ignored (failed still wins).
+    surge : float
+        Demand multiplier (> 0).
+    promoted : "auto" or collection of service names
+        Which active-standby services count their standby replicas.
+
+    Returns
+    -------
+    (dict[str, bool], dict[str, float])
+        Component name → up, and service name → served fraction.
+    """
+    if not surge > 0:
+        raise ValueError("surge must be positive")
+    components = {}
+    for site in fleet.sites:
+        for comp in site.components:
+            components[comp.name] = comp
+    failed_set = set(failed)
+    held_set = set(held_up)
+    for name in failed_set | held_set:
+        if name not in components:
+            raise KeyError(f"unknown component {name!r}")
+
+    up = {name: name not in failed_set for name in components}
+    changed = True
+    while changed:
+        changed = False
+        for name, comp in components.items():
+            if not up[name] or name in held_set:
+                continue
+            for req in comp.requires:
+                total = 0.0
+                for supplier in req.suppliers:
+                    if up[supplier]:
+                        if req.capacity is None:
+                            total += 1.0
+                        else:
+                            total += components[supplier].capacity_for(req.resource) or 0.0
+                if req.capacity is not None:
+                    needed = req.capacity
+                elif req.at_least is not None:
+                    needed = float(req.at_least)
+                else:
+                    needed = 1.0
+                if total < needed - _TOLERANCE:
+                    up[name] = False
+                    changed = True
+                    break
+
+    services = {service.name: service for service in fleet.services}
+
+    def own(service, promoted_names: set[str]) -> float:
+        capacity = 0.0
+        holders = 0
+        for replica in service.replicas:
+            live_rows = 0
+            for row in replica.rows:
+                if up[row]:
+                    live_rows += 1
+            counted = replica.role == "active" or (
+                replica.role == "standby" and service.name in promoted_names
+            )
+            if counted:
+                capacity += replica.capacity_rps * (live_rows / len(replica.rows))
+            if replica.stores_data and live_rows > 0:
+                holders += 1
+        if service.data_quorum is not None and holders < service.data_quorum:
+            return 0.0
+        return min(1.0, capacity / (service.demand_rps * surge))
+
+    def settle(promoted_names: set[str]) -> dict[str, float]:
+        served = {name: 1.0 for name in services}
+        again = True
+        while again:
+            again = False
+            for name, service in services.items():
+                value = own(service, promoted_names)
+                for dep in service.depends_on:
+                    value = min(value, served[dep])
+                if value < served[name]:
+                    served[name] = value
+                    again = True
+        return served
+
+    if isinstance(promoted, str):
+        if promoted != "auto":
+            raise ValueError('promoted must be "auto" or a collection of service names')
+        promoted_names = {
+            name
+            for name, service in services.items()
+            if service.mode == "active_standby" and service.failover_controller is not None
+        }
+        while True:
+            served = settle(promoted_names)
+            keep = {
+                name for name in promoted_names if served[services[name].failover_controller] > 0.0
+            }
+            if keep == promoted_names:
+                break
+            promoted_names = keep
+    else:
+        promoted_names = set(promoted)
+        for name in promoted_names:
+            if name not in services:
+                raise KeyError(f"unknown service {name!r}")
+        served = settle(promoted_names)
+
+    return up, served
