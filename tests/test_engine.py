@@ -56,6 +56,11 @@ def test_fast_matches_reference(fleet: Fleet, data: st.DataObject) -> None:
     for i, name in enumerate(comps):
         _agree(fleet, batch[i], [name], **params)
 
+    # Every row of each service lost (controllers and dependencies going to zero).
+    for service in fleet.services:
+        failed = sorted({row for replica in service.replicas for row in replica.rows})
+        _agree(fleet, evaluator.evaluate(failed), failed)
+
     # A few random failure sets, each with its own parameters.
     for _ in range(3):
         failed = data.draw(st.lists(st.sampled_from(comps), max_size=5, unique=True))
