@@ -54,7 +54,9 @@ from-the-top definition.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+import gc
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -185,6 +187,12 @@ class Evaluator:
     def __init__(self, graph: CompiledGraph | Fleet) -> None:
         if isinstance(graph, Fleet):
             graph = compile_fleet(graph)
+        with _gc_paused():
+            self._setup(graph)
+        self.baseline: Evaluation = self.evaluate(())
+        """The evaluation with nothing failed, nothing held, surge 1, auto promotion."""
+
+    def _setup(self, graph: CompiledGraph) -> None:
         self.graph = graph
         g = graph
         n = g.n_components
@@ -254,9 +262,6 @@ class Evaluator:
         self._rdeps = _lists(g.rdep_ptr, g.rdep_idx)
         self._controls = _lists(g.controls_ptr, g.controls_idx)
         self._service_base: dict[tuple[float, object], list[float]] = {}
-
-        self.baseline: Evaluation = self.evaluate(())
-        """The evaluation with nothing failed, nothing held, surge 1, auto promotion."""
 
     # ------------------------------------------------------------------ public API
 
@@ -341,22 +346,23 @@ class Evaluator:
         applied: list[int] = []
         marks: list[tuple[int, int, int]] = []
         try:
-            for pos in order:
-                sc = keys[pos]
-                common = 0
-                limit = min(len(applied), len(sc))
-                while common < limit and applied[common] == sc[common]:
-                    common += 1
-                if common < len(applied):
-                    self._rollback(marks[common])
-                    del applied[common:], marks[common:]
-                for c in sc[common:]:
-                    marks.append(self._mark())
-                    applied.append(c)
-                    self._fail((c,))
-                downs[pos] = sorted(self._downed)
-                if services and m:
-                    served[pos], prom[pos] = self._services(surge, key, flags)
+            with _gc_paused():
+                for pos in order:
+                    sc = keys[pos]
+                    common = 0
+                    limit = min(len(applied), len(sc))
+                    while common < limit and applied[common] == sc[common]:
+                        common += 1
+                    if common < len(applied):
+                        self._rollback(marks[common])
+                        del applied[common:], marks[common:]
+                    for c in sc[common:]:
+                        marks.append(self._mark())
+                        applied.append(c)
+                        self._fail((c,))
+                    downs[pos] = sorted(self._downed)
+                    if services and m:
+                        served[pos], prom[pos] = self._services(surge, key, flags)
         finally:
             self._end(root, held_idx)
         ptr = np.zeros(k + 1, dtype=np.int64)
@@ -556,6 +562,19 @@ class Evaluator:
                         if t not in queued:
                             queued.add(t)
                             stack.append(t)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: the hot loops allocate many small acyclic
+    objects, and collections triggered by them would traverse the whole model."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _lists(ptr: np.ndarray, idx: np.ndarray) -> list[list[int]]:
