@@ -30,7 +30,11 @@ def _agree(fleet: Fleet, evaluation, failed, held_up=(), surge=1.0, promoted="au
 
 def _params(data: st.DataObject, comps: list[str], svcs: list[str]) -> dict[str, Any]:
     held = data.draw(st.lists(st.sampled_from(comps), max_size=3, unique=True), label="held")
-    surge = data.draw(st.sampled_from([1.0, 0.5, 3.0, 10.0]) | st.floats(0.1, 20.0), label="surge")
+    # a multiplier for every service, or a surge name (services without it stay at 1x)
+    surge = data.draw(
+        st.sampled_from([1.0, 0.5, 3.0, 10.0, "new_year", "world_cup"]) | st.floats(0.1, 20.0),
+        label="surge",
+    )
     promoted: Any = "auto"
     if svcs and data.draw(st.integers(0, 3), label="explicit") == 0:
         promoted = data.draw(st.lists(st.sampled_from(svcs), unique=True), label="promoted")
@@ -390,3 +394,58 @@ def test_evaluator_api_and_state_restored() -> None:
     assert batch.down_counts().tolist() == [1, 0, 3]
     assert batch[-1].down.tolist() == [0, 1, 2]
     assert evaluator.evaluate([]).up.all()
+
+
+def test_named_surge_applies_each_services_own_multiplier():
+    fleet = _two_services_with_and_without_surge()
+    for evaluate in (_fast_served, _reference_served):
+        served = evaluate(fleet, "world_cup")
+        assert served["msg"] == pytest.approx(0.2)  # 10x demand on 2x capacity
+        assert served["ops"] == 1.0  # declares no world_cup surge: stays at 1x
+
+
+def _two_services_with_and_without_surge() -> Fleet:
+    from twin.model import RackRow, Region, Replica, Requirement, Service, Site, UtilityFeed, Zone
+
+    site = Site(
+        name="s",
+        region="r",
+        zones=[Zone(name="z", kind="building")],
+        components=[
+            UtilityFeed(name="feed", zone="z", substation="x", capacity_kw=10),
+            RackRow(
+                name="row",
+                zone="z",
+                racks=1,
+                servers=1,
+                it_load_kw=1,
+                requires=[Requirement(resource="power", suppliers=["feed"])],
+            ),
+        ],
+    )
+    return Fleet(
+        name="f",
+        regions=[Region(name="r")],
+        sites=[site],
+        services=[
+            Service(
+                name="msg",
+                demand_rps=10,
+                surges={"world_cup": 10},
+                replicas=[Replica(site="s", rows=["row"], capacity_rps=20)],
+            ),
+            Service(
+                name="ops",
+                demand_rps=10,
+                replicas=[Replica(site="s", rows=["row"], capacity_rps=20)],
+            ),
+        ],
+    )
+
+
+def _fast_served(fleet: Fleet, surge: str) -> dict[str, float]:
+    return Evaluator(fleet).evaluate((), surge=surge).as_dicts()[1]
+
+
+def _reference_served(fleet: Fleet, surge: str) -> dict[str, float]:
+    return reference_evaluate(fleet, (), surge=surge)[1]

@@ -65,7 +65,11 @@ import numpy as np
 from twin.graph import EPSILON, CompiledGraph, compile_fleet
 from twin.model import Fleet
 
-__all__ = ["BatchEvaluation", "Evaluation", "Evaluator", "Promoted"]
+__all__ = ["BatchEvaluation", "Evaluation", "Evaluator", "Promoted", "Surge"]
+
+Surge = float | str
+"""A demand multiplier for every service, or the name of a surge: each service then
+takes its own multiplier for that name (1 for a service that declares none)."""
 
 Promoted = Literal["auto"] | Collection[str | int]
 """``"auto"`` or an explicit collection of promoted services (names or indices)."""
@@ -255,6 +259,7 @@ class Evaluator:
         self._rep_active: list[bool] = g.replica_active.tolist()
         self._rep_stores: list[bool] = g.replica_stores_data.tolist()
         self._demand: list[float] = g.service_demand_rps.tolist()
+        self._surges: tuple[dict[str, float], ...] = g.service_surges
         self._standby_mode: list[bool] = g.service_standby_mode.tolist()
         self._controller: list[int] = g.service_controller.tolist()
         self._quorum: list[int] = g.service_quorum.tolist()
@@ -269,7 +274,7 @@ class Evaluator:
         self,
         failed: Iterable[str | int] = (),
         held_up: Iterable[str | int] = (),
-        surge: float = 1.0,
+        surge: Surge = 1.0,
         promoted: Promoted = "auto",
     ) -> Evaluation:
         """Evaluate one scenario.
@@ -280,8 +285,9 @@ class Evaluator:
             Components that have failed.
         held_up : iterable of component names or indices
             Components whose requirements are ignored (failed still wins).
-        surge : float
-            Demand multiplier (> 0); 1.0 is baseline demand.
+        surge : float or str
+            Demand multiplier (> 0; 1.0 is baseline demand), or a surge name: each
+            service then takes its own multiplier for it (1 when it declares none).
         promoted : "auto" or collection of service names or indices
             Which active-standby services count their standby replicas.
 
@@ -320,7 +326,7 @@ class Evaluator:
         self,
         scenarios: Iterable[Iterable[str | int]],
         held_up: Iterable[str | int] = (),
-        surge: float = 1.0,
+        surge: Surge = 1.0,
         promoted: Promoted = "auto",
         services: bool = True,
     ) -> BatchEvaluation:
@@ -472,7 +478,7 @@ class Evaluator:
         return idx, flags
 
     def _services(
-        self, surge: float, key: object, flags: list[bool] | None
+        self, surge: Surge, key: object, flags: list[bool] | None
     ) -> tuple[list[float], list[bool]]:
         """Served fractions and promotion for the current component state."""
         if not self._m:
@@ -505,7 +511,7 @@ class Evaluator:
         mode = self._standby_mode
         return [mode[s] and ctl[s] >= 0 and x[ctl[s]] > 0.0 for s in range(self._m)]
 
-    def _own(self, s: int, x: list[float], down_rows: dict[int, int], surge: float, flags) -> float:
+    def _own(self, s: int, x: list[float], down_rows: dict[int, int], surge: Surge, flags) -> float:
         if flags is None:
             ctl = self._controller[s]
             promoted = self._standby_mode[s] and ctl >= 0 and x[ctl] > 0.0
@@ -527,14 +533,15 @@ class Evaluator:
         quorum = self._quorum[s]
         if quorum and holders < quorum:
             return 0.0
-        return min(1.0, cap / (self._demand[s] * surge))
+        multiplier = surge if not isinstance(surge, str) else self._surges[s].get(surge, 1.0)
+        return min(1.0, cap / (self._demand[s] * multiplier))
 
     def _settle(
         self,
         x: list[float],
         down_rows: dict[int, int],
         work: list[int],
-        surge: float,
+        surge: Surge,
         flags: list[bool] | None,
     ) -> None:
         """Chaotic iteration downward from ``x`` (a post-fixpoint) to the greatest fixpoint."""
@@ -583,7 +590,9 @@ def _lists(ptr: np.ndarray, idx: np.ndarray) -> list[list[int]]:
     return [v[p[i] : p[i + 1]] for i in range(len(p) - 1)]
 
 
-def _check_surge(surge: float) -> float:
+def _check_surge(surge: Surge) -> Surge:
+    if isinstance(surge, str):
+        return surge  # a named surge: each service at its own multiplier (1 if it has none)
     surge = float(surge)
     if not (surge > 0 and np.isfinite(surge)):
         raise ValueError(f"surge must be a positive finite multiplier, not {surge!r}")

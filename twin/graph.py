@@ -102,6 +102,8 @@ class CompiledGraph:
         Service name → index.
     service_demand_rps : ndarray[float64], shape (n_services,)
         Baseline demand.
+    service_surges : tuple[dict[str, float], ...]
+        Each service's named surge multipliers (a service without a surge stays at 1).
     service_standby_mode : ndarray[bool], shape (n_services,)
         True for ``mode == "active_standby"``.
     service_controller : ndarray[int64], shape (n_services,)
@@ -157,6 +159,7 @@ class CompiledGraph:
     service_names: tuple[str, ...]
     service_index: dict[str, int]
     service_demand_rps: np.ndarray
+    service_surges: tuple[dict[str, float], ...]
     service_standby_mode: np.ndarray
     service_controller: np.ndarray
     service_quorum: np.ndarray
@@ -374,6 +377,7 @@ def compile_fleet(fleet: Fleet) -> CompiledGraph:
         component_zone=tuple(comp.zone for _, comp in pairs),
         site_names=site_names,
         gate_resource=tuple(gate_resource),
+        service_surges=tuple(dict(s.surges) for s in services),
         service_names=snames,
         service_index=sindex,
         **arrays,

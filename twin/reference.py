@@ -44,7 +44,7 @@ def reference_evaluate(
     fleet: Fleet,
     failed: Iterable[str],
     held_up: Iterable[str] = (),
-    surge: float = 1.0,
+    surge: float | str = 1.0,
     promoted: Literal["auto"] | Collection[str] = "auto",
 ) -> tuple[dict[str, bool], dict[str, float]]:
     """Evaluate one scenario the slow, obvious way.
@@ -57,8 +57,9 @@ def reference_evaluate(
         Failed components.
     held_up : iterable of component names
         Components whose requirements are ignored (failed still wins).
-    surge : float
-        Demand multiplier (> 0).
+    surge : float or str
+        Demand multiplier (> 0), or a surge name: each service at its own
+        multiplier for that name, 1 when it declares none.
     promoted : "auto" or collection of service names
         Which active-standby services count their standby replicas.
 
@@ -67,7 +68,7 @@ def reference_evaluate(
     (dict[str, bool], dict[str, float])
         Component name → up, and service name → served fraction.
     """
-    if not surge > 0:
+    if not isinstance(surge, str) and not surge > 0:
         raise ValueError("surge must be positive")
     components = {}
     for site in fleet.sites:
@@ -124,7 +125,8 @@ def reference_evaluate(
                 holders += 1
         if service.data_quorum is not None and holders < service.data_quorum:
             return 0.0
-        return min(1.0, capacity / (service.demand_rps * surge))
+        multiplier = service.surges.get(surge, 1.0) if isinstance(surge, str) else surge
+        return min(1.0, capacity / (service.demand_rps * multiplier))
 
     def settle(promoted_names: set[str]) -> dict[str, float]:
         served = {name: 1.0 for name in services}

@@ -117,15 +117,11 @@ def surge_headroom(fleet: Fleet, evaluator: Evaluator | None = None) -> list[Hea
     site_sets = {s.name: [c.name for c in s.components] for s in fleet.sites}
     rows = []
     for level in levels:
-        # each service at its own multiplier; evaluations cached per multiplier
-        cache: dict[float, tuple[Any, list[tuple[str, Any]]]] = {}
+        surge: float | str = 1.0 if level == "baseline" else level
+        healthy = ev.evaluate((), surge=surge)
+        losses = [(site, ev.evaluate(names, surge=surge)) for site, names in site_sets.items()]
         for service in fleet.services:
             m = 1.0 if level == "baseline" else float(service.surges.get(level, 1.0))
-            if m not in cache:
-                healthy = ev.evaluate((), surge=m)
-                losses = [(site, ev.evaluate(names, surge=m)) for site, names in site_sets.items()]
-                cache[m] = (healthy, losses)
-            healthy, losses = cache[m]
             capacity = sum(r.capacity_rps for r in service.replicas if r.role == "active")
             demand = service.demand_rps * m
             worst_site, worst = None, None

@@ -764,18 +764,12 @@ class _Simulation:
         return served
 
     def _served(self, up: np.ndarray, level: str) -> dict[str, float]:
-        held = self._held()
-        out: dict[str, float] = {}
-        # one evaluation per distinct multiplier; services see their own multiplier
-        by_multiplier: dict[float, Any] = {}
-        for service in self.services:
-            m = self._multiplier(service, level)
-            if m not in by_multiplier:
-                by_multiplier[m] = self.ev.evaluate(
-                    self._excluded(), held_up=held, surge=m, promoted=self.promoted
-                )
-            out[service.name] = by_multiplier[m].served_fraction(service.name)
-        return out
+        """Steady served fractions at a demand level (each service at its own multiplier)."""
+        surge: float | str = 1.0 if level == "baseline" else level
+        evaluation = self.ev.evaluate(
+            self._excluded(), held_up=self._held(), surge=surge, promoted=self.promoted
+        )
+        return {s.name: evaluation.served_fraction(s.name) for s in self.services}
 
     def _with_reroute(self, steady: dict[str, float], up: np.ndarray) -> dict[str, float]:
         """Lower services still re-routing traffic away from failed replicas, then
