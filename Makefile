@@ -16,9 +16,7 @@ $(BIN)/dctwin: pyproject.toml
 setup: $(BIN)/dctwin
 
 report: setup
-	$(BIN)/dctwin summary --stack $(STACK) --out $(OUT)/$(STACK)-summary.txt
-	$(BIN)/dctwin summary --stack $(STACK) --format json --out $(OUT)/$(STACK)-summary.json
-	cat $(OUT)/$(STACK)-summary.txt
+	$(BIN)/dctwin report --stack $(STACK) --out-dir $(OUT)
 
 test: setup
 	$(BIN)/ruff check .

@@ -328,3 +328,10 @@ def test_stdin_model(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert "valid" in proc.stdout
+
+
+def test_name_with_urn_separator_is_rejected(tmp_path, capsys):
+    doc = mutate(lambda d: d["sites"][0]["zones"][1].__setitem__("name", "hall::x"))
+    code, err = run_cli(tmp_path, capsys, doc)
+    assert code == 2
+    assert "sites[s1].zones[hall::x].name: " in err and "'::'" in err

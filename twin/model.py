@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -68,10 +69,17 @@ __all__ = [
 
 SCHEMA_VERSION = "1"
 
+def _no_urn_separator(value: str) -> str:
+    if "::" in value:
+        raise ValueError("a name cannot contain '::' (it separates the parts of a Pulumi URN)")
+    return value
+
+
 Name = Annotated[
     str,
     StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$"),
-    Field(description="Identifier; unique within its collection. No control characters."),
+    AfterValidator(_no_urn_separator),
+    Field(description="Identifier; unique within its collection. No control characters, no '::'."),
 ]
 Kilowatts = Annotated[float, Field(gt=0, description="Power in kW.")]
 Fraction = Annotated[float, Field(gt=0, le=1)]
