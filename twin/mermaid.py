@@ -1,0 +1,192 @@
+"""The blast radius of a scenario as a Mermaid flowchart, for pull-request comments.
+
+Nodes are what the scenario touched: every component that went down at any
+moment, every component that stayed up with a supplier down (degraded), and the
+events that started it (the injected scenario events, fire spreading, a building
+de-energised, a generator failing to start). Edges run supplier → consumer among
+them, and from an event to the components it failed directly.
+
+Mermaid chokes on big graphs, so at most ``max_edges`` edges are drawn: when there
+are more, components are collapsed into one node per (zone, kind), then per
+(site, kind), and a ``%%`` comment line says so. Node ids are ``n0``, ``n1``, … in
+a deterministic order (never a Mermaid keyword such as ``end``), and every label
+is quoted with anything outside a small safe alphabet written as a Mermaid entity
+code (``#34;``), so names containing quotes, ``<``, ``>``, ``|`` or backticks cannot
+break the chart or the Markdown around it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+
+from twin.model import Fleet
+from twin.timeline import Timeline
+
+__all__ = ["blast_radius_mermaid", "mermaid_label"]
+
+_SAFE_CHARS = re.compile(r"[A-Za-z0-9 _.,:/()+=-]")
+_EVENT_KINDS = (
+    "scenario",
+    "fire_spread",
+    "deenergized",
+    "generator_failed_to_start",
+    "generator_out_of_fuel",
+    "thermal_storage_exhausted",
+)
+
+
+def mermaid_label(text: str, limit: int = 80) -> str:
+    """``text`` as a quoted Mermaid label; unsafe characters become entity codes.
+
+    >>> mermaid_label('a "b" <c> | end')
+    '"a #34;b#34; #60;c#62; #124; end"'
+    """
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    body = "".join(ch if _SAFE_CHARS.fullmatch(ch) else f"#{ord(ch)};" for ch in text)
+    return f'"{body}"'
+
+
+def blast_radius_mermaid(fleet: Fleet, timeline: Timeline, max_edges: int = 500) -> str:
+    """A ``graph LR`` Mermaid flowchart of what ``timeline``'s scenario took down.
+
+    Failed components (down at any moment) are red, degraded ones amber, events
+    orange. At most ``max_edges`` edges; larger blast radii are collapsed by zone and
+    kind, then by site and kind (said in a comment line), then cut (also said).
+    """
+    index = {c.name: (site.name, c) for site, c in fleet.components()}
+    order = {name: i for i, name in enumerate(index)}
+
+    failed: dict[str, tuple[float, str]] = {}
+    events: list[tuple[str, str]] = []  # (event key, label)
+    for e in timeline.events:
+        if e.kind == "component_down" and e.subject in index and e.subject not in failed:
+            failed[e.subject] = (e.time_s, e.cause)
+        elif e.kind in _EVENT_KINDS:
+            label = f"{e.kind.replace('_', ' ')}: {e.subject} ({e.cause}) at t+{e.time_s:g} s"
+            events.append((f"{e.kind}|{e.subject}|{e.time_s!r}", label))
+    degraded: list[str] = []
+    for name, (_, comp) in index.items():
+        if name in failed:
+            continue
+        sup = [s for r in comp.requires for s in r.suppliers]
+        sup += list(getattr(comp, "batteries", []) or [])
+        if any(s in failed for s in sup):
+            degraded.append(name)
+    touched = sorted([*failed, *degraded], key=lambda n: order[n])
+
+    comp_edges: list[tuple[str, str]] = []
+    for name in touched:
+        comp = index[name][1]
+        sup = [s for r in comp.requires for s in r.suppliers]
+        sup += list(getattr(comp, "batteries", []) or [])
+        for s in dict.fromkeys(sup):
+            if s in failed:
+                comp_edges.append((s, name))
+    event_edges: list[tuple[str, str]] = []
+    for name, (_, cause) in sorted(failed.items(), key=lambda kv: order[kv[0]]):
+        key = _event_for(name, cause, events)
+        if key is not None:
+            event_edges.append((key, name))
+
+    def state(name: str) -> str:
+        return "failed" if name in failed else "degraded"
+
+    strategies: list[tuple[str, Callable[[str], str]]] = [
+        ("", lambda n: n),
+        (
+            "collapsed by zone and kind",
+            lambda n: f"{index[n][0]}|{index[n][1].zone}|{index[n][1].kind}|{state(n)}",
+        ),
+        ("collapsed by site and kind", lambda n: f"{index[n][0]}|{index[n][1].kind}|{state(n)}"),
+    ]
+    for note, key_of in strategies:
+        groups: dict[str, list[str]] = defaultdict(list)
+        for name in touched:
+            groups[key_of(name)].append(name)
+        edges = list(
+            dict.fromkeys(
+                [(key_of(a), key_of(b)) for a, b in comp_edges if key_of(a) != key_of(b)]
+                + [(ev, key_of(b)) for ev, b in event_edges]
+            )
+        )
+        if len(edges) <= max_edges or note == strategies[-1][0]:
+            break
+    return _render(timeline, events, groups, edges, max_edges, note, state, index)
+
+
+def _event_for(name: str, cause: str, events: list[tuple[str, str]]) -> str | None:
+    """The event that failed a component directly (None when it lost a supplier)."""
+    if cause.startswith("lost "):
+        return None
+    for key, _ in events:
+        if key.split("|", 2)[1] == name:  # out of fuel, storage exhausted, failed to start
+            return key
+    for key, _ in events:
+        kind, subject, _t = key.split("|", 2)
+        zone = subject.split("/", 1)[-1]
+        if cause == f"fire in {zone}" and kind in ("scenario", "fire_spread"):
+            return key
+        if cause == f"{zone} de-energised by fire service" and kind == "deenergized":
+            return key
+        if cause == "failed to start" and kind == "generator_failed_to_start":
+            return key
+    scenario = [key for key, _ in events if key.startswith("scenario|")]
+    return scenario[-1] if scenario else None
+
+
+def _render(
+    timeline: Timeline,
+    events: list[tuple[str, str]],
+    groups: dict[str, list[str]],
+    edges: list[tuple[str, str]],
+    max_edges: int,
+    note: str,
+    state: Callable[[str], str],
+    index: dict[str, tuple[str, object]],
+) -> str:
+    ids: dict[str, str] = {}
+    lines = ["graph LR"]
+    lines.append(f"%% blast radius of {_comment(timeline.scenario)} ({_comment(timeline.fleet)})")
+    if note:
+        lines.append(f"%% more than {max_edges} edges: {note}")
+    if len(edges) > max_edges:
+        lines.append(f"%% {len(edges) - max_edges} of {len(edges)} edges left out")
+        edges = edges[:max_edges]
+    used_events = {a for a, _ in edges} | {b for _, b in edges}
+    for key, label in events:
+        if key in used_events or key.startswith(("scenario|", "generator_failed")):
+            ids[key] = f"n{len(ids)}"
+            lines.append(f"  {ids[key]}{{{{{mermaid_label(label)}}}}}")
+    for key, members in groups.items():
+        ids[key] = f"n{len(ids)}"
+        if len(members) == 1:
+            label = members[0]
+        else:
+            comp = index[members[0]][1]
+            kind = getattr(comp, "kind", "component")
+            label = f"{len(members)} × {kind} in {getattr(comp, 'zone', '')}: {members[0]} …"
+        lines.append(f"  {ids[key]}[{mermaid_label(label)}]")
+    for a, b in edges:
+        if a in ids and b in ids:
+            lines.append(f"  {ids[a]} --> {ids[b]}")
+    classes: dict[str, list[str]] = defaultdict(list)
+    for key, _label in events:
+        if key in ids:
+            classes["event"].append(ids[key])
+    for key, members in groups.items():
+        classes[state(members[0])].append(ids[key])
+    lines.append("  classDef failed fill:#e57373,stroke:#b71c1c,color:#000")
+    lines.append("  classDef degraded fill:#ffd54f,stroke:#8d6e00,color:#000")
+    lines.append("  classDef event fill:#ff6f00,stroke:#b71c1c,color:#fff")
+    for name in ("event", "failed", "degraded"):
+        if classes[name]:
+            lines.append(f"  class {','.join(classes[name])} {name}")
+    return "\n".join(lines) + "\n"
+
+
+def _comment(text: str) -> str:
+    """Text safe inside a ``%%`` comment line (no newlines, no fence breakers)."""
+    return re.sub(r"[^\x20-\x7e]|`", "?", text)[:120]
