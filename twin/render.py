@@ -21,18 +21,24 @@ __all__ = ["MARKDOWN_LIMIT", "md_escape", "render_html", "render_json", "render_
 MARKDOWN_LIMIT = 65_536
 """GitHub's limit on a pull-request comment, in characters."""
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# Inline syntax that could start emphasis, code, links or break a table cell. Block
+# syntax (#, -, +, >) matters only at the start of a line and is escaped there.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_MD_LINE_START = re.compile(r"^([#+\-=>]|\d+[.)])")
 
 
 def md_escape(value: object) -> str:
-    """Escape text for a Markdown table cell or paragraph.
+    r"""Escape text for a Markdown table cell or paragraph.
 
-    >>> md_escape("<img src=x onerror=alert(1)>|x")
-    '&lt;img src=x onerror=alert\\\\(1\\\\)&gt;\\\\|x'
+    >>> print(md_escape("<img src=x onerror=alert(1)>|x"))
+    &lt;img src=x onerror=alert(1)&gt;\|x
+    >>> print(md_escape("# not a heading, *not* [a link]"))
+    \# not a heading, \*not\* \[a link\]
     """
     text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("\r", " ").replace("\n", " ")
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\\&gt;", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(r"\\\1", text)
 
 
 def _hours(seconds: float | None) -> str:
