@@ -647,3 +647,23 @@ def test_only_the_declare_module_imports_pulumi() -> None:
             if any(name == "pulumi" or name.startswith("pulumi.") for name in names):
                 importers.append(path.name)
     assert sorted(set(importers)) == ["declare.py"]
+
+
+@pytest.mark.parametrize("stack", ["ansan", "pangyo-2022"])
+def test_stack_outputs_carry_the_twin_headline(stack: str, program_runs) -> None:
+    """Tier, single points of failure and surge headroom are stack outputs, and they
+    are what the twin's own analyses say of the same model."""
+    from twin.contingency import contingency
+    from twin.tier import tier_verdict
+
+    case, run = program_runs(stack)
+    fleet = case.expected
+    outputs = run.outputs
+    assert outputs["tier"] == {t.site: t.roman for t in tier_verdict(fleet).sites}
+    spofs = contingency(fleet).single_points_of_failure
+    assert outputs["singlePointsOfFailure"] == [i.label for i in spofs]
+    for service in fleet.services:
+        capacity = sum(r.capacity_rps for r in service.replicas if r.role == "active")
+        assert outputs["surgeHeadroom"][service.name]["baseline"] == pytest.approx(
+            capacity / service.demand_rps - 1
+        )

@@ -40,6 +40,7 @@ import pulumi
 from twin.documents import load_fleet
 from twin.errors import DefinitionError, UsageError
 from twin.model import Fleet, Requirement, Service, Site, Zone
+from twin.report import headline
 from twin.sources import apply_overrides, build_stack
 
 __all__ = [
@@ -357,7 +358,7 @@ def declare_fleet(fleet: Fleet) -> DeclaredFleet:
     ``pulumi.runtime.set_mocks`` in tests). It declares resources only; exporting
     :attr:`DeclaredFleet.outputs` as stack outputs is the program's job.
     """
-    outputs = fleet_outputs(fleet)
+    outputs = {**fleet_outputs(fleet), **headline(fleet)}
     root = FleetResource(fleet, outputs)
     declared = DeclaredFleet(fleet=fleet, root=root, outputs=outputs)
     sites_in: dict[str, list[str]] = {}

@@ -31,6 +31,7 @@ __all__ = [
     "Report",
     "build_report",
     "evaluate_gates",
+    "headline",
     "parse_gates",
     "surge_headroom",
 ]
@@ -173,6 +174,29 @@ def build_report(
             progress("scenarios", k + 1, len(specs))
     report.headroom = surge_headroom(fleet, ev)
     return report
+
+
+def headline(fleet: Fleet) -> dict[str, Any]:
+    """The twin's headline results as plain values (Pulumi stack outputs, PR summaries):
+    tier per site, single points of failure, and surge headroom per service."""
+    ev = Evaluator(fleet)
+    tiers = tier_verdict(fleet, ev)
+    spofs = contingency(fleet, evaluator=ev).single_points_of_failure
+    headroom: dict[str, dict[str, float]] = {}
+    after_site_loss: dict[str, dict[str, float]] = {}
+    for row in surge_headroom(fleet, ev):
+        headroom.setdefault(row.service, {})[row.level] = round(row.headroom, 6)
+        if row.served_after_worst_site_loss is not None:
+            after_site_loss.setdefault(row.service, {})[row.level] = round(
+                row.served_after_worst_site_loss, 6
+            )
+    return {
+        "tier": {t.site: t.roman for t in tiers.sites},
+        "tierVerdict": {t.site: t.verdict for t in tiers.sites},
+        "singlePointsOfFailure": [i.label for i in spofs],
+        "surgeHeadroom": headroom,
+        "servedAfterWorstSiteLoss": after_site_loss,
+    }
 
 
 # --------------------------------------------------------------------------- gates
