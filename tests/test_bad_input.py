@@ -335,3 +335,19 @@ def test_name_with_urn_separator_is_rejected(tmp_path, capsys):
     code, err = run_cli(tmp_path, capsys, doc)
     assert code == 2
     assert "sites[s1].zones[hall::x].name: " in err and "'::'" in err
+
+
+def test_written_files_follow_the_umask(tmp_path):
+    import os
+    import stat
+
+    from twin.outputs import write_atomic
+
+    old = os.umask(0o022)
+    try:
+        path = write_atomic(tmp_path / "x.txt", "hello")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert path.read_text() == "hello"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.txt"]  # no temp file left behind
