@@ -16,7 +16,7 @@ $(BIN)/dctwin: pyproject.toml
 setup: $(BIN)/dctwin
 
 report: setup
-	$(BIN)/dctwin report --stack $(STACK) --out-dir $(OUT)
+	$(BIN)/dctwin report --stack $(STACK) --out-dir $(OUT) --diagrams
 
 test: setup
 	$(BIN)/ruff check .

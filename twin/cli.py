@@ -15,6 +15,7 @@ from twin.catalog import catalog, find_scenario
 from twin.contingency import contingency
 from twin.documents import dump_fleet, fleet_schema
 from twin.errors import DefinitionError, UsageError
+from twin.layout import VIEWS
 from twin.model import SCHEMA_VERSION, Fleet
 from twin.outputs import emit, write_atomic
 from twin.progress import Progress
@@ -153,9 +154,9 @@ def _finish(
     if fmt == "json":
         text = render_json(report.to_json())
     elif fmt == "markdown":
-        text = render_markdown("report.md.j2", report=report, mermaid=None)
+        text = _markdown(fleet, report)
     elif fmt == "html":
-        text = render_html("report.html.j2", report=report, figures={})
+        text = _html(fleet, report)
     else:
         text = table(report)
         if report.gates:
@@ -187,6 +188,49 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     report = Report(source=_source_label(args), summary=summarize(fleet))
     report.timelines.append(simulate(fleet, spec, horizon_s=args.horizon))
     return _finish(args, fleet, report, _timeline_table)
+
+
+def _markdown(fleet: Fleet, report: Report) -> str:
+    from twin.figures import worst_mermaid  # matplotlib only when a report needs it
+
+    worst = worst_mermaid(fleet, report.timelines)
+    return render_markdown(
+        "report.md.j2",
+        report=report,
+        mermaid=worst[1] if worst else None,
+        mermaid_scenario=worst[0] if worst else None,
+    )
+
+
+def _html(fleet: Fleet, report: Report) -> str:
+    from twin.figures import report_figures
+
+    views = VIEWS if (report.tier or report.contingency) else ()
+    figures = report_figures(fleet, report.timelines, views=views)
+    return render_html("report.html.j2", report=report, figures=figures)
+
+
+def cmd_diagram(args: argparse.Namespace) -> int:
+    from twin.diagrams import render_views
+
+    fleet = _fleet(args)
+    timeline = None
+    if args.scenario:
+        timeline = simulate(fleet, find_scenario(fleet, args.scenario))
+    views = VIEWS if args.view == "all" else (args.view,)
+    paths = render_views(
+        fleet,
+        args.out,
+        views,
+        timeline=timeline,
+        at_s=args.at,
+        detail=args.detail,
+        revision=args.revision,
+        stem=args.stack,
+    )
+    for path in paths:
+        print(path)
+    return EXIT_OK
 
 
 def _timeline_table(report: Report) -> str:
@@ -300,12 +344,20 @@ def cmd_report(args: argparse.Namespace) -> int:
         evaluate_gates(report, parse_gates(args.fail_on), fleet)
         stem = args.stack or "model"
         out = args.out_dir
-        write_atomic(f"{out}/{stem}.json", render_json(report.to_json()))
-        write_atomic(
-            f"{out}/{stem}.md", render_markdown("report.md.j2", report=report, mermaid=None)
-        )
-        write_atomic(f"{out}/{stem}.html", render_html("report.html.j2", report=report, figures={}))
-        sys.stderr.write(f"wrote {out}/{stem}.json, {out}/{stem}.md, {out}/{stem}.html\n")
+        # render everything first: a failure leaves no partial set of reports behind
+        texts = {
+            f"{out}/{stem}.json": render_json(report.to_json()),
+            f"{out}/{stem}.md": _markdown(fleet, report),
+            f"{out}/{stem}.html": _html(fleet, report),
+        }
+        for path, text in texts.items():
+            write_atomic(path, text)
+        if args.diagrams:
+            from twin.diagrams import render_views
+
+            render_views(fleet, f"{out}/diagrams", VIEWS, stem=stem)
+        written = ", ".join(texts) + (f", {out}/diagrams/" if args.diagrams else "")
+        sys.stderr.write(f"wrote {written}\n")
         print(_report_table(report))
         return EXIT_OK if report.passed else EXIT_CHECK_FAILED
     return _finish(args, fleet, report, _report_table)
@@ -435,9 +487,45 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument(
         "--out-dir", metavar="DIR", help="write JSON, Markdown and HTML reports into DIR"
     )
+    rep.add_argument(
+        "--diagrams",
+        action="store_true",
+        help="with --out-dir: also write the architecture diagrams into DIR/diagrams",
+    )
     _add_output(rep)
     rep.set_defaults(run=cmd_report)
+
+    dia = commands.add_parser("diagram", help="architecture diagrams (SVG and PNG)")
+    _add_source(dia)
+    dia.add_argument("--scenario", metavar="NAME", help="overlay this scenario's failures")
+    dia.add_argument("--view", choices=[*VIEWS, "all"], default="all")
+    dia.add_argument(
+        "--detail",
+        type=int,
+        choices=[0, 1, 2],
+        default=0,
+        help="0 groups alike components, 1 groups rows/batteries/leaves, 2 none",
+    )
+    dia.add_argument(
+        "--at",
+        type=_non_negative_float,
+        metavar="SECONDS",
+        help="moment of the overlay (default: the worst moment)",
+    )
+    dia.add_argument("--revision", default="", help="revision shown in the title")
+    dia.add_argument("--out", required=True, metavar="DIR", help="directory to write into")
+    dia.set_defaults(run=cmd_diagram)
     return parser
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a non-negative number: {text!r}")
+    return value
 
 
 def _positive_float(text: str) -> float:

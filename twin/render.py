@@ -59,6 +59,10 @@ def _num(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def _power(kw: float) -> str:
+    return f"{kw / 1000:,.1f} MW" if kw >= 1000 else f"{kw:,.0f} kW"
+
+
 def _environment(autoescape: bool) -> Environment:
     env = Environment(
         loader=PackageLoader("twin", "templates"),
@@ -69,7 +73,7 @@ def _environment(autoescape: bool) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=md_escape, hours=_hours, pct=_pct, num=_num)
+    env.filters.update(md=md_escape, hours=_hours, pct=_pct, num=_num, power=_power)
     return env
 
 

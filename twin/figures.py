@@ -1,0 +1,80 @@
+"""Diagrams for reports: which figures a report embeds, as data URIs.
+
+The HTML report embeds the architecture views of the fleet and, for the scenarios
+it covers that take something down, the failure overlay of that scenario (power
+view; the regions view too on a multi-site fleet). PNG data URIs keep the page
+self-contained. The Markdown report carries a Mermaid blast-radius graph of the
+worst scenario instead (GitHub renders Mermaid in comments).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from twin.diagrams import VIEWS, render_view_png
+from twin.mermaid import blast_radius_mermaid
+from twin.model import Fleet
+from twin.timeline import Timeline
+
+__all__ = ["MAX_OVERLAYS", "Figure", "overlay_timelines", "report_figures", "worst_mermaid"]
+
+MAX_OVERLAYS = 8
+"""At most this many scenario overlays are embedded (worst first), to bound the page."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    src: str
+    alt: str
+
+
+def _png(fleet: Fleet, view: str, timeline: Timeline | None, revision: str, dpi: int) -> str:
+    data = render_view_png(fleet, view, timeline=timeline, revision=revision, dpi=dpi)
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _severity(timeline: Timeline) -> tuple[int, float, int]:
+    loss = timeline.max_loss
+    downtime = sum(o.downtime_s for o in timeline.services)
+    return (loss.servers, downtime, len(timeline.down_at_end))
+
+
+def overlay_timelines(timelines: Sequence[Timeline], limit: int = MAX_OVERLAYS) -> list[Timeline]:
+    """Scenarios worth an overlay: something went down. Worst first, at most ``limit``."""
+    hurt = [t for t in timelines if t.down_at_end or t.max_loss.rows]
+    return sorted(hurt, key=_severity, reverse=True)[:limit]
+
+
+def report_figures(
+    fleet: Fleet,
+    timelines: Sequence[Timeline],
+    *,
+    views: Sequence[str] = VIEWS,
+    revision: str = "",
+    dpi: int = 60,
+    limit: int = MAX_OVERLAYS,
+) -> dict[str, list[Figure]]:
+    """Figures keyed by scenario name; ``""`` holds the plain architecture views."""
+    figures: dict[str, list[Figure]] = {
+        "": [Figure(_png(fleet, v, None, revision, dpi), f"{fleet.name}: {v} view") for v in views]
+    }
+    overlay_views = ["power", "regions"] if len(fleet.sites) > 1 else ["power"]
+    for timeline in overlay_timelines(timelines, limit):
+        figures[timeline.scenario] = [
+            Figure(
+                _png(fleet, v, timeline, revision, dpi),
+                f"{timeline.scenario}: failure overlay, {v} view",
+            )
+            for v in overlay_views
+        ]
+    return figures
+
+
+def worst_mermaid(fleet: Fleet, timelines: Sequence[Timeline]) -> tuple[str, str] | None:
+    """(scenario, Mermaid flowchart) of the worst scenario's blast radius, if any hurt."""
+    worst = overlay_timelines(timelines, 1)
+    if not worst:
+        return None
+    return worst[0].scenario, blast_radius_mermaid(fleet, worst[0])
