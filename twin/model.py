@@ -69,6 +69,7 @@ __all__ = [
 
 SCHEMA_VERSION = "1"
 
+
 def _no_urn_separator(value: str) -> str:
     if "::" in value:
         raise ValueError("a name cannot contain '::' (it separates the parts of a Pulumi URN)")
