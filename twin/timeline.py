@@ -272,6 +272,7 @@ class _Simulation:
                 for supplier in req.suppliers:
                     self.consumers[supplier].append(comp.name)
         self.prev_up: np.ndarray | None = None  # set by the first settle: the initial state
+        self.reported_down: set[str] = set()
         self.gen_only = _generator_only(fleet)
         self.rows = [(name, c) for name, (_, c) in self.index.items() if c.kind == "rack_row"]
         self.levels = self._demand_levels()
@@ -661,26 +662,42 @@ class _Simulation:
         return dict(loads)
 
     def _log_components(self, up: np.ndarray) -> None:
+        """Log what went down and came back since the last settle.
+
+        A generator on standby, or a bus fed only by generators, is dark without
+        having failed: it is reported down only when it fails outright (a fire, a
+        lost site) or after it had been running.
+        """
         if self.prev_up is None:  # the state before the scenario: nothing has happened yet
             self.prev_up = up
             return
         names = self.graph.component_names
+        down = [
+            i
+            for i in np.flatnonzero(~up)
+            if names[i] not in self.reported_down
+            and (self.prev_up[i] or names[i] in self.failed)
+            and not self._dark_by_design(names[i])
+        ]
         # direct failures first, then what they took down (index order within each)
-        went_down = sorted(
-            np.flatnonzero(self.prev_up & ~up), key=lambda i: names[i] not in self.failed
-        )
-        came_up = np.flatnonzero(~self.prev_up & up)
-        for i in went_down:
-            name = names[i]
-            if name in self.gen_state and self.gen_state[name] in ("standby", "starting"):
-                continue  # a generator that has not started is not a failure
-            if name in self.gen_only and not any(s == "running" for s in self.gen_state.values()):
-                continue
-            self.log("component_down", name, self._cause(name, up))
-        for i in came_up:
-            if names[i] not in self.gen_state:  # a generator logs its own start
+        for i in sorted(down, key=lambda i: names[i] not in self.failed):
+            self.reported_down.add(names[i])
+            self.log("component_down", names[i], self._cause(names[i], up))
+        for i in np.flatnonzero(up):
+            if names[i] in self.reported_down:
+                self.reported_down.discard(names[i])
                 self.log("component_up", names[i], "supply restored")
         self.prev_up = up
+
+    def _dark_by_design(self, name: str) -> bool:
+        """A standby generator, or a generator-only bus while no generator runs."""
+        if name in self.failed:
+            return False
+        if name in self.gen_state:
+            return self.gen_state[name] in ("standby", "starting")
+        return name in self.gen_only and not any(
+            state == "running" for state in self.gen_state.values()
+        )
 
     def _cause(self, name: str, up: np.ndarray) -> str:
         if name in self.failed:
