@@ -695,8 +695,9 @@ class _Simulation:
             return False
         if name in self.gen_state:
             return self.gen_state[name] in ("standby", "starting")
-        return name in self.gen_only and not any(
-            state == "running" for state in self.gen_state.values()
+        # a generator bus is dark by design until some generator has run or failed
+        return name in self.gen_only and all(
+            state in ("standby", "starting") for state in self.gen_state.values()
         )
 
     def _cause(self, name: str, up: np.ndarray) -> str:
