@@ -200,9 +200,11 @@ def fleets(
             replicas.append(
                 {
                     "site": site,
-                    # Duplicates allowed: a row listed twice counts twice.
+                    # Distinct rows: the model rejects a row listed twice.
                     "rows": draw(
-                        st.lists(st.sampled_from(rows_by_site[site]), min_size=1, max_size=3)
+                        st.lists(
+                            st.sampled_from(rows_by_site[site]), min_size=1, max_size=3, unique=True
+                        )
                     ),
                     "capacity_rps": float(draw(st.integers(1, 100))),
                     "role": role,

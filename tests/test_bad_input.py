@@ -351,3 +351,29 @@ def test_written_files_follow_the_umask(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
     assert path.read_text() == "hello"
     assert [p.name for p in tmp_path.iterdir()] == ["x.txt"]  # no temp file left behind
+
+
+@pytest.mark.parametrize(
+    ("fn", "location", "reason"),
+    [
+        (
+            lambda d: d["services"][0]["replicas"][0].__setitem__("rows", ["row-1", "row-1"]),
+            "services[web].replicas[0].rows",
+            "listed 2 times",
+        ),
+        (
+            lambda d: d["services"][1].__setitem__("depends_on", ["web", "web"]),
+            "services[api].depends_on",
+            "listed 2 times",
+        ),
+        (
+            lambda d: comp(d, "row-1")["requires"][0].__setitem__("suppliers", ["ups-a", "ups-a"]),
+            "sites[s1].components[row-1].requires[0].suppliers",
+            "listed 2 times",
+        ),
+    ],
+)
+def test_duplicate_references_are_rejected(fn, location, reason, tmp_path, capsys):
+    code, err = run_cli(tmp_path, capsys, mutate(fn))
+    assert code == 2
+    assert f"{location}: " in err and reason in err

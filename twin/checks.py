@@ -186,6 +186,9 @@ def _check_requirement(add, loc: str, owner: str, req, components) -> None:
 
 def _check_service(add, service, service_names, site_names, components) -> None:
     loc = f"services[{service.name}]"
+    for dep, count in Counter(service.depends_on).items():
+        if count > 1:
+            add(Problem(f"{loc}.depends_on", f"{dep!r} listed {count} times"))
     for i, dep in enumerate(service.depends_on):
         if dep == service.name:
             add(Problem(f"{loc}.depends_on[{i}]", "a service cannot depend on itself"))
@@ -209,6 +212,9 @@ def _check_service(add, service, service_names, site_names, components) -> None:
                     "set mode: active_standby or role: active",
                 )
             )
+        for row, count in Counter(replica.rows).items():
+            if count > 1:
+                add(Problem(f"{rloc}.rows", f"row {row!r} listed {count} times"))
         for j, row in enumerate(replica.rows):
             entry = components.get(row)
             if entry is None:

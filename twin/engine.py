@@ -14,8 +14,8 @@ Components
     components whose requirements are ignored (a UPS on battery, a loop on thermal
     storage); failed overrides held up.
 Services
-    A replica's live fraction is (#UP rows listed for it) / len(rows) (a row
-    listed twice counts twice). A replica counts toward capacity if its role is
+    A replica's live fraction is (#UP rows listed for it) / len(rows) (rows are
+    distinct; the model rejects a row listed twice). A replica counts toward capacity if its role is
     ``active``, or it is ``standby`` and its service is promoted.
     ``capacity_s = Σ capacity_rps × live_fraction`` over counted replicas. With a
     ``data_quorum``, the number of replicas that store data and have at least one

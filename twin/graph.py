@@ -127,8 +127,7 @@ class CompiledGraph:
     replica_stores_data : ndarray[bool], shape (n_replicas,)
         True when the replica holds a data copy.
     replica_row_ptr, replica_row : ndarray
-        CSR replica → rack-row component indices, one entry per listed row (a row
-        listed twice counts twice).
+        CSR replica → rack-row component indices, one entry per listed row.
     row_replica_ptr, row_replica : ndarray
         CSR component → replicas placed on it (one entry per listing); empty for
         components that are not rack rows.

@@ -579,10 +579,11 @@ class Replica(_Strict):
 class Service(_Strict):
     """A service: demand, surge multipliers, replicas and dependencies.
 
-    Served fraction is min(1, live capacity / (demand × surge)) and zero when a
-    dependency is down. Active-standby services move to standby replicas after
-    ``failover_time_s`` only while their ``failover_controller`` service is up,
-    otherwise after ``manual_recovery_s``.
+    Served fraction is min(1, live capacity / (demand × surge)), capped by the
+    served fraction of every dependency (so zero when a dependency is down).
+    Active-standby services move to standby replicas after ``failover_time_s`` only
+    while their ``failover_controller`` service is up, otherwise after
+    ``manual_recovery_s``.
     """
 
     name: Name
