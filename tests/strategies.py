@@ -18,24 +18,13 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from twin.model import Fleet
+from twin.model import COMPONENT_TYPES, Fleet
 
 __all__ = ["PROVIDERS", "fleets"]
 
 PROVIDERS: dict[str, tuple[str, ...]] = {
-    "power": (
-        "utility_feed",
-        "transformer",
-        "switchgear",
-        "ats",
-        "sts",
-        "generator",
-        "ups",
-        "pdu",
-        "busway",
-    ),
-    "cooling": ("chiller", "cooling_tower", "pump", "chw_loop", "thermal_storage", "crah"),
-    "network": ("carrier_link", "border_router", "spine", "leaf", "backbone_link"),
+    resource: tuple(kind for kind, cls in COMPONENT_TYPES.items() if cls.provides == resource)
+    for resource in ("power", "cooling", "network")
 }
 """Component kinds that supply each resource."""
 

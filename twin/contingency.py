@@ -23,7 +23,7 @@ import numpy as np
 
 from twin.engine import BatchEvaluation, Evaluator
 from twin.graph import EPSILON
-from twin.model import SCHEMA_VERSION, Fleet
+from twin.model import COMPONENT_TYPES, SCHEMA_VERSION, Fleet
 
 __all__ = [
     "INFRASTRUCTURE_KINDS",
@@ -34,31 +34,7 @@ __all__ = [
     "transient_sources",
 ]
 
-INFRASTRUCTURE_KINDS = frozenset(
-    {
-        "utility_feed",
-        "transformer",
-        "switchgear",
-        "ats",
-        "sts",
-        "generator",
-        "ups",
-        "battery",
-        "pdu",
-        "busway",
-        "chiller",
-        "cooling_tower",
-        "pump",
-        "chw_loop",
-        "thermal_storage",
-        "crah",
-        "carrier_link",
-        "border_router",
-        "spine",
-        "leaf",
-        "backbone_link",
-    }
-)
+INFRASTRUCTURE_KINDS = frozenset(COMPONENT_TYPES) - {"rack_row"}
 """Everything but rack rows: the kinds N-2 pairs are drawn from by default."""
 
 ProgressFn = Callable[[int, int], None]
@@ -207,10 +183,11 @@ def contingency(
     ]
     if order == 2:
         spof_names = {imp.failed[0] for imp in spofs}
+        kinds = graph.component_kind
         pool = [
             i
             for i, n in enumerate(names)
-            if n not in spof_names and (all_pairs or graph.component_kind[i] != "rack_row")
+            if n not in spof_names and (all_pairs or kinds[i] in INFRASTRUCTURE_KINDS)
         ]
         all_combos = list(combinations(pool, 2))
         total = len(all_combos)

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from twin.model import Fleet, Site
+from twin.ordering import suppliers_first
 
 __all__ = [
     "DETAIL_LEVELS",
@@ -383,7 +384,7 @@ def _view_graph(fleet: Fleet, view: str, detail: int, sides: dict[str, str]) -> 
         for s in found:
             cons[s].append(name)
 
-    order = _topo_order(list(comps), sup)
+    order = suppliers_first(list(comps), sup)
 
     def groupable(kind: str) -> bool:
         return detail == 0 or (detail == 1 and kind in _BULK_KINDS)
@@ -451,28 +452,6 @@ def _view_graph(fleet: Fleet, view: str, detail: int, sides: dict[str, str]) -> 
     return _Graph(nodes, list(edges.values()), member_node, index)
 
 
-def _topo_order(names: list[str], sup: dict[str, list[str]]) -> list[str]:
-    """Suppliers before consumers (declaration order otherwise; cycles broken)."""
-    state: dict[str, int] = {}
-    out: list[str] = []
-    for root in names:
-        if root in state:
-            continue
-        stack = [(root, iter(sup[root]))]
-        state[root] = 1
-        while stack:
-            node, it = stack[-1]
-            nxt = next(it, None)
-            if nxt is None:
-                stack.pop()
-                state[node] = 2
-                out.append(node)
-            elif nxt not in state:
-                state[nxt] = 1
-                stack.append((nxt, iter(sup[nxt])))
-    return out
-
-
 def _assign_layers(graph: _Graph) -> None:
     """Longest supplier path; sources pulled to just before their first consumer."""
     preds: dict[str, list[str]] = defaultdict(list)
@@ -480,7 +459,7 @@ def _assign_layers(graph: _Graph) -> None:
     for e in graph.edges:
         preds[e.dst].append(e.src)
         succs[e.src].append(e.dst)
-    order = _topo_order(list(graph.nodes), {n: preds[n] for n in graph.nodes})
+    order = suppliers_first(list(graph.nodes), {n: preds[n] for n in graph.nodes})
     pos = {n: i for i, n in enumerate(order)}
     layer: dict[str, int] = {}
     for n in order:

@@ -47,6 +47,7 @@ import numpy as np
 from twin.engine import Evaluator
 from twin.graph import EPSILON
 from twin.model import SCHEMA_VERSION, Fleet, Site
+from twin.ordering import suppliers_first
 from twin.scenario_spec import ScenarioSpec
 
 __all__ = [
@@ -951,28 +952,11 @@ def _neighbours(site: Site, zone_name: str) -> list[tuple[str, float]]:
 
 def _power_order(fleet: Fleet) -> list[str]:
     """Components ordered consumers-first along power requirements (cycles broken)."""
-    suppliers: dict[str, list[str]] = {
+    suppliers = {
         c.name: [s for r in c.requires if r.resource == "power" for s in r.suppliers]
         for _, c in fleet.components()
     }
-    order: list[str] = []
-    state: dict[str, int] = {}
-    for root in suppliers:
-        if root in state:
-            continue
-        stack = [(root, iter(suppliers[root]))]
-        state[root] = 1
-        while stack:
-            node, it = stack[-1]
-            nxt = next(it, None)
-            if nxt is None:
-                stack.pop()
-                state[node] = 2
-                order.append(node)
-            elif nxt not in state:
-                state[nxt] = 1
-                stack.append((nxt, iter(suppliers.get(nxt, []))))
-    return order[::-1]
+    return suppliers_first(suppliers, suppliers)[::-1]
 
 
 def _generator_only(fleet: Fleet) -> set[str]:
