@@ -2,9 +2,10 @@
 
 The HTML report embeds the architecture views of the fleet and, for the scenarios
 it covers that take something down, the failure overlay of that scenario (power
-view; the regions view too on a multi-site fleet). PNG data URIs keep the page
-self-contained. The Markdown report carries a Mermaid blast-radius graph of the
-worst scenario instead (GitHub renders Mermaid in comments).
+view; the regions view too on a multi-site fleet). SVG data URIs keep the page
+self-contained and their text sharp at any zoom. The Markdown report carries a
+Mermaid blast-radius graph of the worst scenario instead (GitHub renders Mermaid in
+comments).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from twin.diagrams import VIEWS, render_view_png
+from twin.diagrams import VIEWS, render_view_svg
 from twin.mermaid import blast_radius_mermaid
 from twin.model import Fleet
 from twin.timeline import Timeline
@@ -30,9 +31,9 @@ class Figure:
     alt: str
 
 
-def _png(fleet: Fleet, view: str, timeline: Timeline | None, revision: str, dpi: int) -> str:
-    data = render_view_png(fleet, view, timeline=timeline, revision=revision, dpi=dpi)
-    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+def _svg(fleet: Fleet, view: str, timeline: Timeline | None, revision: str) -> str:
+    data = render_view_svg(fleet, view, timeline=timeline, revision=revision).encode("utf-8")
+    return "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
 
 
 def _severity(timeline: Timeline) -> tuple[int, float, int]:
@@ -53,18 +54,17 @@ def report_figures(
     *,
     views: Sequence[str] = VIEWS,
     revision: str = "",
-    dpi: int = 60,
     limit: int = MAX_OVERLAYS,
 ) -> dict[str, list[Figure]]:
     """Figures keyed by scenario name; ``""`` holds the plain architecture views."""
     figures: dict[str, list[Figure]] = {
-        "": [Figure(_png(fleet, v, None, revision, dpi), f"{fleet.name}: {v} view") for v in views]
+        "": [Figure(_svg(fleet, v, None, revision), f"{fleet.name}: {v} view") for v in views]
     }
     overlay_views = ["power", "regions"] if len(fleet.sites) > 1 else ["power"]
     for timeline in overlay_timelines(timelines, limit):
         figures[timeline.scenario] = [
             Figure(
-                _png(fleet, v, timeline, revision, dpi),
+                _svg(fleet, v, timeline, revision),
                 f"{timeline.scenario}: failure overlay, {v} view",
             )
             for v in overlay_views
