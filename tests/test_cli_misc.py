@@ -143,3 +143,11 @@ def test_progress_bar_draws_on_a_terminal_only():
     with Progress("n-2", stream=pipe) as bar:
         bar.update(10, 10)
     assert pipe.getvalue() == ""
+
+
+def test_unwritable_output_is_a_usage_error(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    assert main(["summary", "--stack", "lab", "--out", str(blocker / "out.txt")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write" in err and "Traceback" not in err

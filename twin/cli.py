@@ -553,6 +553,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as error:  # an output that cannot be written is a usage error
+        where = f" {error.filename}" if error.filename else ""
+        sys.stderr.write(f"dctwin: error: cannot write{where}: {error.strerror or error}\n")
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        sys.stderr.write("dctwin: interrupted\n")
+        return 130
 
 
 if __name__ == "__main__":
