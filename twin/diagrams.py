@@ -626,7 +626,7 @@ def _draw_regions(
         )
         for g in shared
     ]  # fmt: skip
-    if not extra and any(n.kind == "site" for n in layout.nodes.values()):
+    if not extra and layout.edges:  # links, none of them sharing a duct
         extra = [Line2D([], [], color=SIDE_COLOURS[""], lw=1.5, label="backbone link")]
     _legend(ax, "regions", overlay, extra)
     _draw_zones(ax, layout, drawn)

@@ -777,20 +777,25 @@ def regions_layout(fleet: Fleet) -> DiagramLayout:
             )
             y = top + SITE_H + 0.25
             for service in fleet.services:
-                for i, rep in enumerate(service.replicas):
-                    if rep.site != site.name:
+                # one node per service and role at a site: replicas spread over halls
+                # read as one deployment, with its total rows and capacity
+                for role in ("active", "standby"):
+                    reps = [r for r in service.replicas if r.site == site.name and r.role == role]
+                    if not reps:
                         continue
-                    rid = element_id("replica", f"{service.name}@{site.name}#{i}")
-                    racks = sum(rows[r].racks for r in rep.rows if r in rows)
+                    rid = element_id("replica", f"{service.name}@{site.name}#{role}")
+                    rep_rows = [row for r in reps for row in r.rows]
+                    racks = sum(rows[r].racks for r in rep_rows if r in rows)
+                    count = f"{len(reps)} replicas · " if len(reps) > 1 else ""
                     nodes[rid] = DiagramNode(
                         id=rid,
                         kind="replica",
-                        members=tuple(rep.rows),
+                        members=tuple(rep_rows),
                         site=site.name,
                         zone=None,
                         label=_clip(service.name),
-                        sub=f"{rep.role} · {len(rep.rows)} rows / {_fmt(racks)} racks · "
-                        f"{_fmt(rep.capacity_rps)} rps",
+                        sub=f"{role} · {count}{len(rep_rows)} rows / {_fmt(racks)} racks · "
+                        f"{_fmt(sum(r.capacity_rps for r in reps))} rps",
                         x=x + 0.15,
                         y=y,
                         w=SITE_W - 0.15,
