@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from stacks.patterns import Campus, CampusSpec, build_campus, replicate
 from twin.model import Fleet, Region, Service, Suppression
+from twin.scenario_spec import GeneratorFailToStart, ScenarioSpec, Surge, UtilityLoss, ZoneFire
 
 __all__ = ["ANSAN_SPEC", "SERVICE_DEMANDS", "SURGES", "ansan_campus", "ansan_services", "build"]
 
@@ -167,4 +168,19 @@ def build() -> Fleet:
         regions=[Region(name="capital", description="Seoul capital area (Gyeonggi-do).")],
         sites=[campus.site()],
         services=ansan_services(campus),
+        scenarios=[
+            ScenarioSpec(
+                name="ansan:pangyo-replay",
+                description="The Pangyo sequence replayed at Ansan: a battery-room fire, "
+                "then the loss of both utility feeds 30 min later during a World Cup surge, "
+                "with one generator failing to start.",
+                events=[
+                    Surge(surge="world_cup"),
+                    ZoneFire(site="ansan", zone="ansan-battery-room-hall1-a"),
+                    GeneratorFailToStart(generators=["ansan-gen-01"]),
+                    # assumption: the grid drops 30 min into the fire (a drill, not a fact)
+                    UtilityLoss(site="ansan", at_s=1800),
+                ],
+            )
+        ],
     )

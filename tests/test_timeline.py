@@ -311,3 +311,15 @@ def test_down_at_replays_the_event_log():
     assert timeline.down_at(0.0) == {"feed", "bus"}
     assert timeline.down_at(400.0) == {"feed", "bus", "ups", "row"}
     assert timeline.down_at() == set(timeline.down_at_end) == {"feed", "bus", "ups", "row"}
+
+
+def test_ansan_survives_its_declared_pangyo_replay(ansan):
+    """The stack's own scenario: battery fire, then grid loss with a generator failing."""
+    spec = find_scenario(ansan, "ansan:pangyo-replay")
+    timeline = simulate(ansan, spec)
+    assert timeline.first("generator_failed_to_start", "ansan-gen-01") is not None
+    # the burnt A-side strings leave their UPS modules nothing to ride through on...
+    assert timeline.first("component_down", "ansan-ups-hall1-a1").time_s == 1800.0
+    # ...but the B side carries the hall until the generators run
+    assert timeline.max_loss.rows == 0
+    assert all(o.downtime_s == 0 for o in timeline.services)
