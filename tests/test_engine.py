@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.strategies import fleets
@@ -44,7 +44,7 @@ def _params(data: st.DataObject, comps: list[str], svcs: list[str]) -> dict[str,
 # --------------------------------------------------------------------------- differential
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fleets(), st.data())
 def test_fast_matches_reference(fleet: Fleet, data: st.DataObject) -> None:
     evaluator = Evaluator(fleet)
@@ -72,7 +72,7 @@ def test_fast_matches_reference(fleet: Fleet, data: st.DataObject) -> None:
         _agree(fleet, evaluator.evaluate(failed, **params), failed, **params)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fleets(max_components=15), st.data())
 def test_batch_matches_single(fleet: Fleet, data: st.DataObject) -> None:
     """evaluate_many (which reuses prefixes) equals evaluate, scenario by scenario."""
@@ -99,7 +99,7 @@ def test_batch_matches_single(fleet: Fleet, data: st.DataObject) -> None:
 # --------------------------------------------------------------------------- monotonicity
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fleets(), st.data())
 def test_failing_more_never_helps(fleet: Fleet, data: st.DataObject) -> None:
     evaluator = Evaluator(fleet)
