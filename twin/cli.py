@@ -518,24 +518,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _non_negative_float(text: str) -> float:
+def _finite_float(text: str, *, allow_zero: bool) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a non-negative number: {text!r}")
+    low_ok = value >= 0 if allow_zero else value > 0
+    if not low_ok or value == float("inf"):
+        what = "non-negative" if allow_zero else "positive"
+        raise argparse.ArgumentTypeError(f"must be a {what} number: {text!r}")
     return value
 
 
 def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
-    return value
+    return _finite_float(text, allow_zero=False)
+
+
+def _non_negative_float(text: str) -> float:
+    return _finite_float(text, allow_zero=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
