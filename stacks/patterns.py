@@ -199,8 +199,16 @@ class SiteBuilder:
         self.components[name].requires.append(requirement)
 
     def add_load(self, component: str, kw: float, block: str) -> None:
-        """Register ``component`` as drawing ``kw`` from ``block`` (see :class:`PowerLoad`)."""
+        """Register ``component`` as drawing ``kw`` from ``block`` (see :class:`PowerLoad`).
+
+        The draw is also recorded on the component itself (``electrical_kw``; rows
+        carry theirs as ``it_load_kw``) so that timelines load UPSs and generators
+        with it.
+        """
         self.loads.append(PowerLoad(component, kw, block))
+        target = self.components.get(component)
+        if target is not None and target.kind != "rack_row":
+            target.electrical_kw = round(kw, 3)
 
     def block_loads(self, block: str) -> list[PowerLoad]:
         return [load for load in self.loads if load.block == block]

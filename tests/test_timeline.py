@@ -323,3 +323,26 @@ def test_ansan_survives_its_declared_pangyo_replay(ansan):
     # ...but the B side carries the hall until the generators run
     assert timeline.max_loss.rows == 0
     assert all(o.downtime_s == 0 for o in timeline.services)
+
+
+def test_mechanical_draw_shortens_ride_through():
+    """A pump on the UPS adds its electrical draw to the IT load the battery carries."""
+    from twin.model import Pump
+
+    fleet = one_ups_site(battery_kwh=100, load_kw=1000)
+    data = fleet.model_dump()
+    data["sites"][0]["components"].append(
+        Pump(
+            name="pump", zone="hall", cooling_kw=500, electrical_kw=250, requires=[power("ups")]
+        ).model_dump()
+    )
+    fleet = Fleet.model_validate(data)
+    timeline = simulate(fleet, ScenarioSpec(name="u", events=[UtilityLoss(site="dc")]))
+    assert timeline.first("on_battery", "ups").cause == "input lost; carrying 1,250 kW on battery"
+    expected = ride_through_s(100, 0.90, 0.95, 1250)
+    assert timeline.first("component_down", "row").time_s == pytest.approx(expected, abs=0.1)
+
+
+def test_a_rack_row_states_its_draw_as_it_load():
+    with pytest.raises(ValueError, match="it_load_kw"):
+        RackRow(name="r", zone="z", racks=1, servers=1, it_load_kw=10, electrical_kw=5)

@@ -225,6 +225,17 @@ class _ComponentBase(_Strict):
         default_factory=list, description="Requirement groups; all must hold for it to run."
     )
     description: str = Field(default="", max_length=2000, description="Free text.")
+    electrical_kw: float = Field(
+        default=0.0,
+        ge=0,
+        description="Electrical draw of the component itself, kW (fans, pumps, compressors, "
+        "switches). Rack rows state their draw as it_load_kw instead.",
+    )
+
+    @property
+    def power_draw_kw(self) -> float:
+        """What the component draws from its power suppliers, kW."""
+        return self.electrical_kw
 
     def capacity_for(self, resource: Resource) -> float | None:
         """Rated capacity this component supplies of ``resource``, or None."""
@@ -352,6 +363,16 @@ class RackRow(_ComponentBase):
     servers: int = Field(ge=0, description="Servers in the row.")
     it_load_kw: Kilowatts = Field(description="IT load of the row, kW.")
 
+    @model_validator(mode="after")
+    def _one_draw(self) -> RackRow:
+        if self.electrical_kw:
+            raise ValueError("a rack row draws it_load_kw; leave electrical_kw at 0")
+        return self
+
+    @property
+    def power_draw_kw(self) -> float:
+        return self.it_load_kw
+
 
 class Chiller(_ComponentBase):
     module: ClassVar[str] = "cooling"
@@ -359,7 +380,6 @@ class Chiller(_ComponentBase):
     provides: ClassVar[Resource | None] = "cooling"
     kind: Literal["chiller"] = "chiller"
     cooling_kw: Kilowatts
-    electrical_kw: float = Field(default=0.0, ge=0, description="Electrical draw, kW.")
 
 
 class CoolingTower(_ComponentBase):

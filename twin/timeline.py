@@ -632,12 +632,7 @@ class _Simulation:
 
     def _power_loads(self, up: np.ndarray) -> dict[str, float]:
         """kW flowing through each live power component, split over live suppliers."""
-        own: dict[str, float] = {}
-        for _, comp in self.fleet.components():
-            if comp.kind == "rack_row":
-                own[comp.name] = comp.it_load_kw
-            elif comp.kind == "chiller":
-                own[comp.name] = comp.electrical_kw
+        own = {comp.name: comp.power_draw_kw for _, comp in self.fleet.components()}
         loads: dict[str, float] = defaultdict(float)
         order = _power_order(self.fleet)
         for name in order:  # consumers before suppliers
