@@ -7,7 +7,6 @@ usage. Bad input never prints a traceback: the message names the location.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 
@@ -75,14 +74,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    emit(json.dumps(fleet_schema(), indent=2) + "\n", args.out)
+    emit(render_json(fleet_schema()), args.out)
     return EXIT_OK
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
     summary = summarize(_fleet(args))
     if args.format == "json":
-        emit(json.dumps(summary.to_json(), indent=2) + "\n", args.out)
+        emit(render_json(summary.to_json()), args.out)
         return EXIT_OK
     lines = [
         f"fleet {summary.name}: {summary.regions} regions, {len(summary.sites)} sites, "
@@ -138,7 +137,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
             "schema_version": SCHEMA_VERSION,
             "scenarios": [s.model_dump(mode="json") for s in specs],
         }
-        emit(json.dumps(doc, indent=2) + "\n", args.out)
+        emit(render_json(doc), args.out)
     else:
         rows = [[s.name, s.description] for s in specs]
         emit(format_table(["scenario", "description"], rows) + "\n", args.out)
