@@ -299,7 +299,9 @@ def _title(
             "Boxes are zones, solid boxes fire-rated compartments.",
             "network": "Uplinks to the left. Boxes are zones, solid boxes fire-rated compartments.",
             "regions": "Backbone links are drawn between sites, labelled with their "
-            "shared-risk link groups.",
+            "shared-risk link groups."
+            if layout.edges
+            else "No backbone links are declared between these sites.",
         }[view]
     else:
         counts = f"{len(overlay.failed)} failed, {len(overlay.degraded)} degraded"
