@@ -14,7 +14,7 @@ kind, and which services suffer.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -170,7 +170,10 @@ def contingency(
 
     singles = [(i,) for i in range(len(names))]
     batch = ev.evaluate_many([[*base, *s] for s in singles])
-    impacts = context.impacts(batch, singles, "component")
+    impacts = [
+        context.impact_of(batch, k, "component", names[i], (names[i],))
+        for k, (i,) in enumerate(singles)
+    ]
     if progress:
         progress(len(singles), len(singles))
     spofs = [imp for imp in impacts if imp.harmful]
@@ -199,7 +202,10 @@ def contingency(
             for k in np.flatnonzero(harmful):
                 critical_count += 1
                 if len(critical) < max_listed:
-                    critical.extend(context.impacts(batch, [part[k]], "pair", only=[int(k)]))
+                    pair = (names[part[k][0]], names[part[k][1]])
+                    critical.append(
+                        context.impact_of(batch, int(k), "pair", " + ".join(pair), pair)
+                    )
             pairs_done += len(part)
             if progress:
                 progress(pairs_done, total)
@@ -228,72 +234,61 @@ def contingency(
 
 
 class _Context:
-    """Turns engine results into :class:`Impact` s relative to the baseline."""
+    """Turns engine results into :class:`Impact` s relative to the baseline.
+
+    Harm is measured against the fleet with nothing failed: a row already dark, or a
+    service already short of capacity, at baseline is not blamed on the failure.
+    """
 
     def __init__(
         self, fleet: Fleet, ev: Evaluator, base_up: np.ndarray, base_served: np.ndarray
     ) -> None:
-        self.fleet = fleet
-        self.graph = ev.graph
-        self.base_up = base_up
-        self.base_served = base_served
         graph = ev.graph
+        self.graph = graph
+        self.base_served = base_served
         self.is_row = np.asarray(graph.is_row, dtype=bool)
+        self.countable_row = self.is_row & base_up  # rows that can be lost
         self.racks = np.asarray(graph.row_racks)
         self.servers = np.asarray(graph.row_servers)
         self.load = np.asarray(graph.row_it_load_kw, dtype=float)
         self.transient = {graph.component_index[n] for n in transient_sources(fleet)}
 
+    def _services_hurt(self, served: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(served < self.base_served - EPSILON)
+
     def harmful_mask(self, batch: BatchEvaluation) -> np.ndarray:
+        """Per scenario: does it take down a row or lower a service? (Pairs and groups.)"""
         out = np.zeros(len(batch), dtype=bool)
         for k in range(len(batch)):
-            down = batch.down(k)
-            if self.is_row[down].any() or (batch.served[k] < 1 - EPSILON).any():
-                out[k] = True
-        return out
-
-    def impacts(
-        self,
-        batch: BatchEvaluation,
-        sets: Sequence[tuple[int, ...]],
-        kind: str,
-        only: Iterable[int] | None = None,
-    ) -> list[Impact]:
-        names = self.graph.component_names
-        idx = list(only) if only is not None else range(len(sets))
-        out = []
-        for j, k in enumerate(idx):
-            failed = sets[j] if only is not None else sets[k]
-            label = " + ".join(names[i] for i in failed)
-            out.append(self.impact_of(batch, k, kind, label, tuple(names[i] for i in failed)))
+            out[k] = bool(
+                self.countable_row[batch.down(k)].any() or self._services_hurt(batch.served[k]).size
+            )
         return out
 
     def impact_of(
         self, batch: BatchEvaluation, k: int, kind: str, label: str, failed: tuple[str, ...]
     ) -> Impact:
+        """Scenario ``k`` of ``batch``, which failed ``failed``; for a single component
+        the component itself is not counted among what it takes down."""
         names = self.graph.component_names
         kinds = self.graph.component_kind
-        own = {self.graph.component_index[n] for n in failed}
-        down = [int(i) for i in batch.down(k) if i not in self.transient]
-        lost_rows = [i for i in down if self.is_row[i] and (kind != "component" or i not in own)]
-        others = [i for i in down if i not in own] if kind == "component" else down
-        by_kind = Counter(kinds[i] for i in others)
+        own = {self.graph.component_index[n] for n in failed} if kind == "component" else set()
+        down = [int(i) for i in batch.down(k) if i not in self.transient and i not in own]
+        lost_rows = [i for i in down if self.countable_row[i]]
+        by_kind = Counter(kinds[i] for i in down)
         served = batch.served[k]
-        services = {
-            self.graph.service_names[s]: float(served[s])
-            for s in range(len(served))
-            if served[s] < 1 - EPSILON
-        }
         return Impact(
             label=label,
             kind=kind,
             failed=failed,
-            down=len(others),
+            down=len(down),
             down_by_kind=dict(sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0]))),
-            down_sample=tuple(names[i] for i in others[:8]),
+            down_sample=tuple(names[i] for i in down[:8]),
             rows=len(lost_rows),
             racks=int(self.racks[lost_rows].sum()) if lost_rows else 0,
             servers=int(self.servers[lost_rows].sum()) if lost_rows else 0,
             it_load_kw=float(self.load[lost_rows].sum()) if lost_rows else 0.0,
-            services=services,
+            services={
+                self.graph.service_names[s]: float(served[s]) for s in self._services_hurt(served)
+            },
         )
