@@ -14,7 +14,6 @@ import re
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
 
 __all__ = ["MARKDOWN_LIMIT", "md_escape", "render_html", "render_json", "render_markdown"]
 
@@ -100,8 +99,3 @@ def render_html(template: str, **context: Any) -> str:
     env = _environment(autoescape=True)
     context.setdefault("cap", 10_000)
     return env.get_template(template).render(**context)
-
-
-def raw_html(markup: str) -> Markup:
-    """Mark trusted, generated markup (our own SVG diagrams) as safe to embed."""
-    return Markup(markup)
