@@ -508,7 +508,7 @@ class _Simulation:
         self._log_components(up)
         for name, load_kw in newly_on_battery:
             self.log("on_battery", name, f"input lost; carrying {load_kw:,.0f} kW on battery")
-        served = self._update_services(up)
+        served = self._update_services(evaluation)
         if self.segments and self.segments[-1][0] == self.now:
             self.segments.pop()  # same moment: the later settle supersedes the earlier one
         self.segments.append((self.now, up.copy(), served))
@@ -731,7 +731,8 @@ class _Simulation:
     def _replica_live(self, service: Any, up: np.ndarray) -> list[float]:
         return [sum(self._is_up(up, row) for row in r.rows) / len(r.rows) for r in service.replicas]
 
-    def _update_services(self, up: np.ndarray) -> dict[str, dict[str, float]]:
+    def _update_services(self, evaluation: Any) -> dict[str, dict[str, float]]:
+        up = evaluation.up
         current = self.surge_name or "baseline"
         levels = list(dict.fromkeys([current, *self.levels]))
         # failovers are decided at the scenario's demand
@@ -746,7 +747,13 @@ class _Simulation:
                 self.reroute_until[service.name] = self.now + service.failover_time_s
                 self.schedule(self.now + service.failover_time_s, _P_SERVICE, "check")
             self.prev_live[service.name] = live
-        steady = {level: self._served(up, level) for level in levels}
+        # the settle's own evaluation is the baseline level; other levels re-evaluate
+        steady = {
+            level: self._served_by_name(evaluation)
+            if level == "baseline"
+            else self._served(up, level)
+            for level in levels
+        }
         served = {level: self._with_reroute(steady[level], up) for level in levels}
         self._log_services(served[current])
         for service in self.services:
@@ -783,6 +790,9 @@ class _Simulation:
         evaluation = self.ev.evaluate(
             self._excluded(), held_up=self._held(), surge=surge, promoted=self.promoted
         )
+        return self._served_by_name(evaluation)
+
+    def _served_by_name(self, evaluation: Any) -> dict[str, float]:
         return {s.name: evaluation.served_fraction(s.name) for s in self.services}
 
     def _with_reroute(self, steady: dict[str, float], up: np.ndarray) -> dict[str, float]:
