@@ -11,7 +11,7 @@ of the same name).
 
 from __future__ import annotations
 
-from twin.errors import UsageError
+from twin.errors import UsageError, shown
 from twin.model import Fleet
 from twin.scenario_spec import (
     ComponentFailure,
@@ -148,7 +148,9 @@ def find_scenario(fleet: Fleet, name: str) -> ScenarioSpec:
             return spec
     near = [s.name for s in specs if name.split(":")[-1] in s.name][:8]
     hint = f"; did you mean {', '.join(near)}" if near else ""
-    raise UsageError(f"unknown scenario {name!r}{hint} (`dctwin scenarios` lists all {len(specs)})")
+    raise UsageError(
+        f"unknown scenario {shown(name)}{hint} (`dctwin scenarios` lists all {len(specs)})"
+    )
 
 
 def _surges_by_size(fleet: Fleet) -> list[str]:

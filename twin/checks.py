@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from twin.errors import DefinitionError, Problem
+from twin.errors import DefinitionError, Problem, shown
 
 if TYPE_CHECKING:
     from twin.model import Fleet, Site
@@ -55,30 +55,31 @@ def fleet_problems(fleet: Fleet) -> list[Problem]:
     for site in fleet.sites:
         site_loc = f"sites[{site.name}]"
         if site.region not in region_names:
-            add(Problem(f"{site_loc}.region", f"unknown region {site.region!r}"))
+            add(Problem(f"{site_loc}.region", f"unknown region {shown(site.region)}"))
         _check_zones(add, site, site_loc)
         zones = {z.name for z in site.zones}
         for comp in site.components:
             loc = f"{site_loc}.components[{comp.name}]"
             if comp.zone not in zones:
-                add(Problem(f"{loc}.zone", f"unknown zone {comp.zone!r} in site {site.name!r}"))
+                where_zone = f"unknown zone {shown(comp.zone)} in site {shown(site.name)}"
+                add(Problem(f"{loc}.zone", where_zone))
             for i, req in enumerate(comp.requires):
                 _check_requirement(add, f"{loc}.requires[{i}]", comp.name, req, components)
             if comp.kind == "ups":
                 for j, battery in enumerate(comp.batteries):
                     entry = components.get(battery)
                     if entry is None:
-                        add(Problem(f"{loc}.batteries[{j}]", f"unknown battery {battery!r}"))
+                        add(Problem(f"{loc}.batteries[{j}]", f"unknown battery {shown(battery)}"))
                     elif entry[1].kind != "battery":
                         add(
                             Problem(
                                 f"{loc}.batteries[{j}]",
-                                f"{battery!r} is a {entry[1].kind}, not a battery",
+                                f"{shown(battery)} is a {entry[1].kind}, not a battery",
                             )
                         )
             if comp.kind == "backbone_link":
                 if comp.remote_site not in site_names:
-                    add(Problem(f"{loc}.remote_site", f"unknown site {comp.remote_site!r}"))
+                    add(Problem(f"{loc}.remote_site", f"unknown site {shown(comp.remote_site)}"))
                 elif comp.remote_site == site.name:
                     add(Problem(f"{loc}.remote_site", "a backbone link must leave its own site"))
 
@@ -106,7 +107,8 @@ def _check_zones(add, site: Site, site_loc: str) -> None:
             if zone.parent == zone.name:
                 add(Problem(f"{loc}.parent", "a zone cannot contain itself"))
             elif zone.parent not in by_name:
-                add(Problem(f"{loc}.parent", f"unknown zone {zone.parent!r} in site {site.name!r}"))
+                unknown = f"unknown zone {shown(zone.parent)} in site {shown(site.name)}"
+                add(Problem(f"{loc}.parent", unknown))
             else:
                 chain = [zone.name]
                 current = by_name.get(zone.parent)
@@ -129,7 +131,7 @@ def _check_zones(add, site: Site, site_loc: str) -> None:
                 add(
                     Problem(
                         f"{loc}.shares_space_with[{i}].zone",
-                        f"unknown zone {shared.zone!r} in site {site.name!r}",
+                        f"unknown zone {shown(shared.zone)} in site {shown(site.name)}",
                     )
                 )
 
@@ -144,7 +146,7 @@ def _check_requirement(add, loc: str, owner: str, req, components) -> None:
             resolved = False
             continue
         if entry is None:
-            add(Problem(f"{loc}.suppliers[{j}]", f"unknown component {supplier!r}"))
+            add(Problem(f"{loc}.suppliers[{j}]", f"unknown component {shown(supplier)}"))
             resolved = False
             continue
         comp = entry[1]
@@ -152,7 +154,7 @@ def _check_requirement(add, loc: str, owner: str, req, components) -> None:
             add(
                 Problem(
                     f"{loc}.suppliers[{j}]",
-                    f"{supplier!r} is a {comp.kind}, which does not supply {req.resource}",
+                    f"{shown(supplier)} is a {comp.kind}, which does not supply {req.resource}",
                 )
             )
             resolved = False
@@ -161,7 +163,7 @@ def _check_requirement(add, loc: str, owner: str, req, components) -> None:
             total += comp.capacity_for(req.resource) or 0.0
     for supplier, count in Counter(req.suppliers).items():
         if count > 1:
-            add(Problem(f"{loc}.suppliers", f"supplier {supplier!r} listed {count} times"))
+            add(Problem(f"{loc}.suppliers", f"supplier {shown(supplier)} listed {count} times"))
     if not resolved:
         return  # the threshold check below would only repeat the problems above
     if req.is_capacity_gate:
@@ -188,22 +190,22 @@ def _check_service(add, service, service_names, site_names, components) -> None:
     loc = f"services[{service.name}]"
     for dep, count in Counter(service.depends_on).items():
         if count > 1:
-            add(Problem(f"{loc}.depends_on", f"{dep!r} listed {count} times"))
+            add(Problem(f"{loc}.depends_on", f"{shown(dep)} listed {count} times"))
     for i, dep in enumerate(service.depends_on):
         if dep == service.name:
             add(Problem(f"{loc}.depends_on[{i}]", "a service cannot depend on itself"))
         elif dep not in service_names:
-            add(Problem(f"{loc}.depends_on[{i}]", f"unknown service {dep!r}"))
+            add(Problem(f"{loc}.depends_on[{i}]", f"unknown service {shown(dep)}"))
     controller = service.failover_controller
     if controller is not None:
         if controller not in service_names:
-            add(Problem(f"{loc}.failover_controller", f"unknown service {controller!r}"))
+            add(Problem(f"{loc}.failover_controller", f"unknown service {shown(controller)}"))
         elif controller == service.name:
             add(Problem(f"{loc}.failover_controller", "a service cannot be its own controller"))
     for i, replica in enumerate(service.replicas):
         rloc = f"{loc}.replicas[{i}]"
         if replica.site not in site_names:
-            add(Problem(f"{rloc}.site", f"unknown site {replica.site!r}"))
+            add(Problem(f"{rloc}.site", f"unknown site {shown(replica.site)}"))
         if replica.role == "standby" and service.mode == "active_active":
             add(
                 Problem(
@@ -214,18 +216,20 @@ def _check_service(add, service, service_names, site_names, components) -> None:
             )
         for row, count in Counter(replica.rows).items():
             if count > 1:
-                add(Problem(f"{rloc}.rows", f"row {row!r} listed {count} times"))
+                add(Problem(f"{rloc}.rows", f"row {shown(row)} listed {count} times"))
         for j, row in enumerate(replica.rows):
             entry = components.get(row)
             if entry is None:
-                add(Problem(f"{rloc}.rows[{j}]", f"unknown rack row {row!r}"))
+                add(Problem(f"{rloc}.rows[{j}]", f"unknown rack row {shown(row)}"))
             elif entry[1].kind != "rack_row":
-                add(Problem(f"{rloc}.rows[{j}]", f"{row!r} is a {entry[1].kind}, not a rack row"))
+                not_row = f"{shown(row)} is a {entry[1].kind}, not a rack row"
+                add(Problem(f"{rloc}.rows[{j}]", not_row))
             elif entry[0].name != replica.site:
                 add(
                     Problem(
                         f"{rloc}.rows[{j}]",
-                        f"row {row!r} is in site {entry[0].name!r}, not {replica.site!r}",
+                        f"row {shown(row)} is in site {shown(entry[0].name)}, "
+                        f"not {shown(replica.site)}",
                     )
                 )
     if service.mode == "active_standby" and not any(r.role == "active" for r in service.replicas):
@@ -250,10 +254,10 @@ def _check_scenario(add, fleet: Fleet, scenario, components) -> None:
         loc = f"scenarios[{scenario.name}].events[{i}]"
         site = getattr(event, "site", None)
         if site is not None and site not in sites:
-            add(Problem(f"{loc}.site", f"unknown site {site!r}"))
+            add(Problem(f"{loc}.site", f"unknown site {shown(site)}"))
             continue
         if event.kind == "fire" and event.zone not in {z.name for z in sites[site].zones}:
-            add(Problem(f"{loc}.zone", f"unknown zone {event.zone!r} in site {site!r}"))
+            add(Problem(f"{loc}.zone", f"unknown zone {shown(event.zone)} in site {shown(site)}"))
         names = {
             "utility_loss": ("feeds", "utility_feed"),
             "generator_fail_to_start": ("generators", "generator"),
@@ -264,17 +268,18 @@ def _check_scenario(add, fleet: Fleet, scenario, components) -> None:
             for j, name in enumerate(getattr(event, field)):
                 entry = components.get(name)
                 if entry is None:
-                    add(Problem(f"{loc}.{field}[{j}]", f"unknown component {name!r}"))
+                    add(Problem(f"{loc}.{field}[{j}]", f"unknown component {shown(name)}"))
                 elif kind is not None and entry[1].kind != kind:
                     add(
                         Problem(
                             f"{loc}.{field}[{j}]",
-                            f"{name!r} is a {entry[1].kind}, not a {kind.replace('_', ' ')}",
+                            f"{shown(name)} is a {entry[1].kind}, not a {kind.replace('_', ' ')}",
                         )
                     )
                 elif site is not None and entry[0].name != site:
-                    add(Problem(f"{loc}.{field}[{j}]", f"{name!r} is not in site {site!r}"))
+                    elsewhere = f"{shown(name)} is not in site {shown(site)}"
+                    add(Problem(f"{loc}.{field}[{j}]", elsewhere))
         if event.kind == "srlg_cut" and event.srlg not in srlgs:
-            add(Problem(f"{loc}.srlg", f"no link runs in shared-risk group {event.srlg!r}"))
+            add(Problem(f"{loc}.srlg", f"no link runs in shared-risk group {shown(event.srlg)}"))
         if event.kind == "surge" and event.surge not in surges:
-            add(Problem(f"{loc}.surge", f"no service declares the surge {event.surge!r}"))
+            add(Problem(f"{loc}.surge", f"no service declares the surge {shown(event.surge)}"))

@@ -1,22 +1,32 @@
 """The ``dctwin`` command line.
 
-Exit codes a CI gate can use: 0 pass, 1 a resilience check failed, 2 bad input or
-usage. Bad input never prints a traceback: the message names the location.
+Exit codes a CI gate can use: 0 pass, 1 a resilience gate failed, 2 bad input or
+usage (or an output that cannot be written), 3 an internal error, 130 interrupted.
+Bad input never prints a traceback: the message names the location. An internal
+error prints one line (the traceback only with ``--debug`` or ``DCTWIN_DEBUG=1``),
+so a crash can never be read as a resilience verdict.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
 
 from twin.catalog import catalog, find_scenario
 from twin.contingency import contingency
 from twin.documents import dump_fleet, fleet_schema
-from twin.errors import DefinitionError, UsageError
+from twin.errors import DefinitionError, OutputError, UsageError, terminal_safe
 from twin.layout import VIEWS
 from twin.model import SCHEMA_VERSION, Fleet
-from twin.outputs import emit, write_atomic
+from twin.outputs import OutputSet, emit, interrupted, note_interrupt, reset_interrupt
 from twin.progress import Progress
 from twin.render import render_html, render_json, render_markdown
 from twin.report import Report, build_report, evaluate_gates, parse_gates
@@ -29,7 +39,14 @@ from twin.timeline import simulate
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES = (
+    "Exit codes: 0 pass; 1 a resilience gate (--fail-on) failed; 2 bad input or usage, "
+    "or an output that cannot be written; 3 an internal error (a bug: --debug shows the "
+    "traceback); 130 interrupted."
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -149,9 +166,18 @@ def _finish(
 ) -> int:
     """Evaluate the gates, render in the chosen format, and pick the exit code."""
     evaluate_gates(report, parse_gates(args.fail_on), fleet)
+    text = _render(args, fleet, report, table)
+    emit(text, args.out)
+    return EXIT_OK if report.passed else EXIT_CHECK_FAILED
+
+
+def _render(
+    args: argparse.Namespace, fleet: Fleet, report: Report, table: Callable[[Report], str]
+) -> str:
+    """The report in the format asked for (``--format``, ``--detail``)."""
     fmt = args.format
     if fmt == "json":
-        text = render_json(report.to_json())
+        text = render_json(report.to_json(full=getattr(args, "detail", "") == "full"))
     elif fmt == "markdown":
         text = _markdown(fleet, report)
     elif fmt == "html":
@@ -167,11 +193,11 @@ def _finish(
                 )
                 + "\n"
             )
-    emit(text, args.out)
-    return EXIT_OK if report.passed else EXIT_CHECK_FAILED
+    return text
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    _check_detail(args)
     fleet = _fleet(args)
     spec = find_scenario(fleet, args.scenario)
     if args.surge:
@@ -187,6 +213,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     report = Report(source=_source_label(args), summary=summarize(fleet))
     report.timelines.append(simulate(fleet, spec, horizon_s=args.horizon))
     return _finish(args, fleet, report, _timeline_table)
+
+
+def _check_detail(args: argparse.Namespace) -> None:
+    if args.detail == "full" and args.format != "json" and not getattr(args, "out_dir", None):
+        raise UsageError(
+            "--detail full lists every downed component in the JSON output; add --format json"
+        )
 
 
 def _markdown(fleet: Fleet, report: Report) -> str:
@@ -212,6 +245,10 @@ def _html(fleet: Fleet, report: Report) -> str:
 def cmd_diagram(args: argparse.Namespace) -> int:
     from twin.diagrams import render_views
 
+    if args.at is not None and not args.scenario:
+        raise UsageError("--at picks the moment of a failure overlay; it needs --scenario")
+    if args.detail and args.view == "regions":
+        raise UsageError("--detail applies to the power, cooling and network views, not regions")
     fleet = _fleet(args)
     timeline = None
     if args.scenario:
@@ -268,11 +305,18 @@ def _timeline_table(report: Report) -> str:
 
 
 def cmd_contingency(args: argparse.Namespace) -> int:
+    if args.all and args.order != 2:
+        raise UsageError("--all widens the pairs of --order 2; it needs --order 2")
+    _check_detail(args)
     fleet = _fleet(args)
     report = Report(source=_source_label(args), summary=summarize(fleet))
     with Progress("contingency") as bar:
         report.contingency = contingency(
-            fleet, order=args.order, all_pairs=args.all, progress=bar.update
+            fleet,
+            order=args.order,
+            all_pairs=args.all,
+            progress=bar.update,
+            full=args.detail == "full",
         )
     return _finish(args, fleet, report, _contingency_table)
 
@@ -317,20 +361,17 @@ def cmd_tier(args: argparse.Namespace) -> int:
     fleet = _fleet(args)
     report = Report(source=_source_label(args), summary=summarize(fleet))
     report.tier = tier_verdict(fleet)
-    return _finish(
-        args,
-        report,
-        lambda r: (
-            format_table(
-                ["site", "tier", "verdict"],
-                [[t.site, t.roman, t.verdict] for t in r.tier.sites],  # type: ignore[union-attr]
-            )
-            + "\n"
-        ),
-    )
+    return _finish(args, fleet, report, lambda r: _tier_lines(r) + "\n")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.diagrams and not args.out_dir:
+        raise UsageError("--diagrams writes into the --out-dir folder; add --out-dir DIR")
+    if args.out_dir and args.out:
+        raise UsageError(
+            "--out-dir writes the JSON, Markdown and HTML reports; --out writes one: pick one"
+        )
+    _check_detail(args)
     fleet = _fleet(args)
     with Progress("report") as bar:
         report = build_report(
@@ -338,28 +379,27 @@ def cmd_report(args: argparse.Namespace) -> int:
             _source_label(args),
             order=args.order,
             progress=lambda stage, d, t: bar.update(d, t, stage),
+            full=args.detail == "full",
         )
-    if args.out_dir:
-        evaluate_gates(report, parse_gates(args.fail_on), fleet)
-        stem = args.stack or "model"
-        out = args.out_dir
-        # render everything first: a failure leaves no partial set of reports behind
-        texts = {
-            f"{out}/{stem}.json": render_json(report.to_json()),
-            f"{out}/{stem}.md": _markdown(fleet, report),
-            f"{out}/{stem}.html": _html(fleet, report),
-        }
-        for path, text in texts.items():
-            write_atomic(path, text)
+    if not args.out_dir:
+        return _finish(args, fleet, report, _report_table)
+    evaluate_gates(report, parse_gates(args.fail_on), fleet)
+    stem = args.stack or "model"
+    # every file is staged and published together: a failure or Ctrl-C leaves DIR as it was
+    with OutputSet(args.out_dir) as files:
+        files.write(f"{stem}.json", render_json(report.to_json(full=args.detail == "full")))
+        files.write(f"{stem}.md", _markdown(fleet, report))
+        files.write(f"{stem}.html", _html(fleet, report))
         if args.diagrams:
             from twin.diagrams import render_views
 
-            render_views(fleet, f"{out}/diagrams", VIEWS, stem=stem)
-        written = ", ".join(texts) + (f", {out}/diagrams/" if args.diagrams else "")
-        sys.stderr.write(f"wrote {written}\n")
-        print(_report_table(report))
-        return EXIT_OK if report.passed else EXIT_CHECK_FAILED
-    return _finish(args, fleet, report, _report_table)
+            render_views(fleet, files, VIEWS, stem=stem, folder="diagrams")
+    shown = [str(p) for p in files.written if p.parent == files.root]
+    if args.diagrams:
+        shown.append(str(files.root / "diagrams") + "/")
+    sys.stderr.write(terminal_safe(f"wrote {', '.join(shown)}") + "\n")
+    emit(_render(args, fleet, report, _report_table), None)
+    return EXIT_OK if report.passed else EXIT_CHECK_FAILED
 
 
 def _report_table(report: Report) -> str:
@@ -422,11 +462,26 @@ def _add_output(parser: argparse.ArgumentParser, *, gates: bool = True) -> None:
         )
 
 
+def _add_detail(parser: argparse.ArgumentParser, full: str) -> None:
+    parser.add_argument(
+        "--detail",
+        choices=["summary", "full"],
+        default="summary",
+        help=f"summary (counts and a sample) or full ({full})",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="dctwin",
         description="Failure-simulating digital twin for redundant datacenters.",
-        epilog="Exit codes: 0 pass, 1 a resilience check failed, 2 bad input or usage.",
+        epilog=EXIT_CODES,
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=bool(os.environ.get("DCTWIN_DEBUG")),
+        help="print the traceback of an internal error (also DCTWIN_DEBUG=1)",
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -464,6 +519,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--horizon", type=_positive_float, metavar="SECONDS", help="simulated time (default 72 h)"
     )
     _add_output(sim)
+    _add_detail(sim, "with --format json: the whole set of components down at every change")
     sim.set_defaults(run=cmd_simulate)
 
     cont = commands.add_parser("contingency", help="N-1 / N-2 and common-cause groups")
@@ -473,6 +529,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--all", action="store_true", help="with --order 2: pairs of every component, rows included"
     )
     _add_output(cont)
+    _add_detail(
+        cont,
+        "with --format json: every component down for every failure set, every N-1 result "
+        "and every critical pair",
+    )
     cont.set_defaults(run=cmd_contingency)
 
     tier = commands.add_parser("tier", help="tier verdict per site")
@@ -492,6 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --out-dir: also write the architecture diagrams into DIR/diagrams",
     )
     _add_output(rep)
+    _add_detail(rep, "with --format json or --out-dir: every downed component in the JSON")
     rep.set_defaults(run=cmd_report)
 
     dia = commands.add_parser("diagram", help="architecture diagrams (SVG and PNG)")
@@ -514,6 +576,8 @@ def build_parser() -> argparse.ArgumentParser:
     dia.add_argument("--revision", default="", help="revision shown in the title")
     dia.add_argument("--out", required=True, metavar="DIR", help="directory to write into")
     dia.set_defaults(run=cmd_diagram)
+    for command in commands.choices.values():  # `dctwin tier --debug` works too
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="")
     return parser
 
 
@@ -538,27 +602,80 @@ def _non_negative_float(text: str) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    run: Callable[[argparse.Namespace], int] = args.run
+    """Run the command line; return the exit code (see :data:`EXIT_CODES`)."""
+    reset_interrupt()
+    debug = bool(os.environ.get("DCTWIN_DEBUG"))
     try:
-        parse_gates(getattr(args, "fail_on", None))  # a bad gate fails before any analysis
-        return run(args)
+        with _interrupts_noted():
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            debug = args.debug
+            run: Callable[[argparse.Namespace], int] = args.run
+            parse_gates(getattr(args, "fail_on", None))  # a bad gate fails before any analysis
+            code = run(args)
+            return EXIT_INTERRUPTED if interrupted() else code
     except DefinitionError as error:
         sys.stderr.write(f"dctwin: {error.render()}\n")
         return EXIT_BAD_INPUT
-    except UsageError as error:
-        sys.stderr.write(f"dctwin: error: {error}\n")
+    except (UsageError, OutputError) as error:
+        sys.stderr.write(f"dctwin: error: {terminal_safe(str(error))}\n")
         return EXIT_BAD_INPUT
     except BrokenPipeError:
+        _silence_stdout()  # the reader went away (`| head`): nothing left to say
         return EXIT_OK
-    except OSError as error:  # an output that cannot be written is a usage error
+    except OSError as error:  # the machine said no (reading stdin, a full disk): not a bug
         where = f" {error.filename}" if error.filename else ""
-        sys.stderr.write(f"dctwin: error: cannot write{where}: {error.strerror or error}\n")
+        reason = error.strerror or str(error)
+        sys.stderr.write(terminal_safe(f"dctwin: error:{where}: {reason}") + "\n")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         sys.stderr.write("dctwin: interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
+    except SystemExit:
+        raise  # argparse's usage errors (exit 2) and --help (exit 0)
+    except Exception as error:  # a bug: one line, never the exit code of a verdict
+        if debug:
+            traceback.print_exc()
+        message = terminal_safe(str(error).splitlines()[0] if str(error) else "")[:300]
+        hint = "" if debug else " (a bug in dctwin; --debug or DCTWIN_DEBUG=1 shows the traceback)"
+        sys.stderr.write(f"dctwin: internal error: {type(error).__name__}: {message}{hint}\n")
+        return EXIT_INTERNAL
+
+
+@contextmanager
+def _interrupts_noted() -> Iterator[None]:
+    """SIGINT notes the interrupt before raising, and a ``KeyboardInterrupt`` swallowed by
+    a finaliser prints nothing: the run still ends with 130 and publishes no output."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        note_interrupt()
+        raise KeyboardInterrupt
+
+    def unraisable(info: Any) -> None:
+        if isinstance(info.exc_value, KeyboardInterrupt):
+            note_interrupt()
+            return
+        previous_hook(info)
+
+    previous_handler = signal.signal(signal.SIGINT, on_sigint)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = unraisable
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
+        sys.unraisablehook = previous_hook
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

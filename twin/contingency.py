@@ -55,6 +55,7 @@ class Impact:
     servers: int
     it_load_kw: float
     services: dict[str, float]  # service → served fraction, only those below 1
+    down_all: tuple[str, ...] | None = None  # with full detail: every component down
 
     @property
     def harmful(self) -> bool:
@@ -83,6 +84,7 @@ class Impact:
             "it_load_kw": round(self.it_load_kw, 6),
             "services": {k: round(v, 6) for k, v in self.services.items()},
             "chain": self.chain(),
+            **({} if self.down_all is None else {"down_components": list(self.down_all)}),
         }
 
 
@@ -98,6 +100,7 @@ class ContingencyReport:
     pairs_evaluated: int
     common_cause: list[Impact]
     notes: list[str] = field(default_factory=list)
+    single_failures: list[Impact] | None = None  # with full detail: every N-1 result
 
     @property
     def harmful_common_cause(self) -> list[Impact]:
@@ -113,6 +116,11 @@ class ContingencyReport:
             "pairs_evaluated": self.pairs_evaluated,
             "critical_pairs": [i.to_json() for i in self.critical_pairs],
             "common_cause": [i.to_json() for i in self.common_cause],
+            **(
+                {}
+                if self.single_failures is None
+                else {"single_failures": [i.to_json() for i in self.single_failures]}
+            ),
             "notes": list(self.notes),
         }
 
@@ -147,7 +155,8 @@ def contingency(
     all_pairs: bool = False,
     evaluator: Evaluator | None = None,
     progress: ProgressFn | None = None,
-    max_listed: int = 200,
+    max_listed: int | None = 200,
+    full: bool = False,
 ) -> ContingencyReport:
     """N-1 (and with ``order=2`` N-2) plus every common-cause group.
 
@@ -156,8 +165,13 @@ def contingency(
     order : 1 or 2
         2 adds every pair of infrastructure components that are not single points
         of failure themselves (``all_pairs`` draws from every component).
-    max_listed : int
-        Critical pairs kept in the report (the count is always exact).
+    max_listed : int or None
+        Critical pairs kept in the report (the count is always exact); None keeps all.
+    full : bool
+        Full detail: every impact lists every component down (``down_all``: the
+        failed ones included, thermal storage not counted on left out), every
+        critical pair is kept, and ``single_failures`` holds every N-1 result,
+        harmless ones included.
     """
     if order not in (1, 2):
         raise ValueError("order must be 1 or 2")
@@ -165,7 +179,9 @@ def contingency(
     graph = ev.graph
     base = sorted(graph.component_index[n] for n in transient_sources(fleet))
     baseline = ev.evaluate(base)
-    context = _Context(fleet, ev, baseline.up, baseline.served)
+    context = _Context(fleet, ev, baseline.up, baseline.served, full=full)
+    if full:
+        max_listed = None
     names = graph.component_names
 
     singles = [(i,) for i in range(len(names))]
@@ -201,7 +217,7 @@ def contingency(
             harmful = context.harmful_mask(batch)
             for k in np.flatnonzero(harmful):
                 critical_count += 1
-                if len(critical) < max_listed:
+                if max_listed is None or len(critical) < max_listed:
                     pair = (names[part[k][0]], names[part[k][1]])
                     critical.append(
                         context.impact_of(batch, int(k), "pair", " + ".join(pair), pair)
@@ -211,7 +227,11 @@ def contingency(
                 progress(pairs_done, total)
         notes.append(
             f"{critical_count} critical pairs among {pairs_done} evaluated"
-            + (f" (first {max_listed} listed)" if critical_count > max_listed else "")
+            + (
+                f" (first {max_listed} listed)"
+                if max_listed is not None and critical_count > max_listed
+                else ""
+            )
         )
 
     groups = common_cause_groups(fleet)
@@ -230,6 +250,7 @@ def contingency(
         pairs_evaluated=pairs_done,
         common_cause=common,
         notes=notes,
+        single_failures=impacts if full else None,
     )
 
 
@@ -241,8 +262,14 @@ class _Context:
     """
 
     def __init__(
-        self, fleet: Fleet, ev: Evaluator, base_up: np.ndarray, base_served: np.ndarray
+        self,
+        fleet: Fleet,
+        ev: Evaluator,
+        base_up: np.ndarray,
+        base_served: np.ndarray,
+        full: bool = False,
     ) -> None:
+        self.full = full
         graph = ev.graph
         self.graph = graph
         self.base_served = base_served
@@ -291,4 +318,7 @@ class _Context:
             services={
                 self.graph.service_names[s]: float(served[s]) for s in self._services_hurt(served)
             },
+            down_all=tuple(names[int(i)] for i in batch.down(k) if int(i) not in self.transient)
+            if self.full
+            else None,
         )

@@ -64,7 +64,7 @@ from twin.layout import (
     regions_layout,
 )
 from twin.model import Fleet
-from twin.outputs import write_atomic
+from twin.outputs import OutputSet
 from twin.timeline import Timeline
 
 __all__ = [
@@ -773,7 +773,7 @@ def diagram_stem(stem: str, view: str, timeline: Timeline | None = None) -> str:
 
 def render_views(
     fleet: Fleet,
-    out_dir: str | Path,
+    out: str | Path | OutputSet,
     views: Iterable[str] = VIEWS,
     *,
     timeline: Timeline | None = None,
@@ -782,12 +782,32 @@ def render_views(
     revision: str = "",
     stem: str | None = None,
     formats: Sequence[str] = ("svg", "png"),
+    folder: str = "",
 ) -> list[Path]:
-    """Write ``<stem>-<view>[-<scenario-slug>].svg`` / ``.png`` atomically; return the paths.
+    """Write ``<stem>-<view>[-<scenario-slug>].svg`` / ``.png``; return the paths.
 
-    ``stem`` defaults to the fleet name (sanitised); the scenario slug is added when a
-    ``timeline`` is overlaid.
+    ``out`` is a folder (the diagrams are published there together, all or nothing)
+    or an :class:`twin.outputs.OutputSet` the caller commits with other files, in
+    which case they go under ``folder`` inside it. ``stem`` defaults to the fleet name
+    (sanitised); the scenario slug is added when a ``timeline`` is overlaid.
     """
+    if not isinstance(out, OutputSet):
+        with OutputSet(out) as files:
+            return render_views(
+                fleet,
+                files,
+                views,
+                timeline=timeline,
+                at_s=at_s,
+                detail=detail,
+                revision=revision,
+                stem=stem,
+                formats=formats,
+                folder=folder,
+            )
+    for fmt in formats:
+        if fmt not in ("svg", "png"):
+            raise ValueError(f"unknown diagram format {fmt!r} (svg, png)")
     base = stem if stem is not None else scenario_slug(fleet.name)
     written: list[Path] = []
     for view in views:
@@ -797,13 +817,11 @@ def render_views(
                 data: str | bytes = render_view_svg(
                     fleet, view, timeline=timeline, at_s=at_s, detail=detail, revision=revision
                 )
-            elif fmt == "png":
+            else:
                 data = render_view_png(
                     fleet, view, timeline=timeline, at_s=at_s, detail=detail, revision=revision
                 )
-            else:
-                raise ValueError(f"unknown diagram format {fmt!r} (svg, png)")
-            written.append(write_atomic(Path(out_dir) / f"{name}.{fmt}", data))
+            written.append(out.write(Path(folder) / f"{name}.{fmt}", data))
     return written
 
 

@@ -8,13 +8,61 @@ and the cross-checks must reach the caller with their own locations intact.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
-__all__ = ["DefinitionError", "Problem", "UsageError", "format_location", "from_validation_error"]
+__all__ = [
+    "DctwinError",
+    "DefinitionError",
+    "OutputError",
+    "Problem",
+    "UsageError",
+    "format_location",
+    "from_validation_error",
+    "shown",
+    "terminal_safe",
+]
+
+_SHOWN_LIMIT = 80
+# C0/C1 controls, DEL, bidi embeddings/overrides/isolates, zero-width and BOM characters:
+# anything that could move the cursor, recolour a terminal or reorder the text around it.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def terminal_safe(text: str) -> str:
+    r"""``text`` with control, bidi and zero-width characters written as ``\uXXXX``.
+
+    >>> terminal_safe("ups\x1b[31m\u202eA")
+    'ups\\u001b[31m\\u202eA'
+    """
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def shown(name: object, limit: int = _SHOWN_LIMIT) -> str:
+    r"""A name from a model as it appears in a message: quoted, escaped, at most ``limit``.
+
+    >>> shown("ups-a1")
+    "'ups-a1'"
+    >>> shown("a\nb")
+    "'a\\u000ab'"
+    >>> shown("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'"
+    """
+    text = str(name)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return "'" + terminal_safe(text) + "'"
+
+
+class DctwinError(Exception):
+    """Root of every error dctwin raises on purpose: "the input or the request is wrong".
+
+    Anything else that escapes to the command line is an internal error (exit 3).
+    """
 
 
 @dataclass(frozen=True, order=True)
@@ -28,7 +76,7 @@ class Problem:
         return f"{self.location}: {self.message}" if self.location else self.message
 
 
-class DefinitionError(Exception):
+class DefinitionError(DctwinError):
     """A model definition or document is invalid. Carries every problem found."""
 
     def __init__(self, problems: Iterable[Problem], source: str | None = None) -> None:
@@ -41,11 +89,21 @@ class DefinitionError(Exception):
         count = len(self.problems)
         lines = [f"{head}: {count} problem{'s' if count != 1 else ''}"]
         lines += [f"  {problem}" for problem in self.problems]
-        return "\n".join(lines)
+        # every line on its own: a name cannot smuggle a line break or an escape sequence
+        return "\n".join(terminal_safe(line) for line in lines)
 
 
-class UsageError(Exception):
+class UsageError(DctwinError):
     """The command line asked for something that does not exist or does not fit."""
+
+
+class OutputError(DctwinError):
+    """An output could not be written; names the path the user asked for."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"cannot write {terminal_safe(self.path)}: {reason}")
 
 
 def format_location(path: Sequence[str | int], data: Any = None) -> str:
@@ -64,7 +122,7 @@ def format_location(path: Sequence[str | int], data: Any = None) -> str:
                 item = node[segment] if -len(node) <= segment < len(node) else None
             name = _name_of(item)
             if name is not None:
-                label = name
+                label = shown(name)[1:-1]
             out += f"[{label}]"
             node = item
             continue
@@ -86,6 +144,26 @@ def _name_of(item: Any) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
+_STRICT_TYPES = {"int_type", "float_type", "bool_type", "string_type", "list_type", "dict_type"}
+
+
+def _json_type(value: Any) -> str:
+    """What a document value is, in the document's terms (``true`` is a boolean, not 1)."""
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, str):
+        return f"the string {shown(value, 40)}"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"[:60]
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return type(value).__name__
+
+
 def from_validation_error(
     error: ValidationError, data: Any, source: str | None = None
 ) -> DefinitionError:
@@ -96,7 +174,7 @@ def from_validation_error(
         message = detail["msg"]
         if detail["type"] == "union_tag_invalid":
             message = (
-                f"unknown kind {detail['input'].get('kind')!r}"
+                f"unknown kind {shown(detail['input'].get('kind'))}"
                 if isinstance(detail["input"], Mapping)
                 else message
             )
@@ -105,5 +183,9 @@ def from_validation_error(
                 message += f" (expected one of {expected})"
         elif detail["type"] == "extra_forbidden":
             message = "unknown field (check the spelling)"
+        elif detail["type"] == "string_pattern_mismatch":
+            message = "a name cannot contain control, bidi or zero-width characters"
+        elif detail["type"] in _STRICT_TYPES:
+            message += f", not {_json_type(detail['input'])}"
         problems.append(Problem(location, message))
     return DefinitionError(sorted(set(problems), key=problems.index), source)

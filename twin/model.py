@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from twin.scenario_spec import ScenarioSpec
+from twin.scenario_spec import NAME_PATTERN, ScenarioSpec
 
 __all__ = [
     "COMPONENT_TYPES",
@@ -78,9 +78,12 @@ def _no_urn_separator(value: str) -> str:
 
 Name = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$"),
+    StringConstraints(min_length=1, max_length=128, pattern=NAME_PATTERN),
     AfterValidator(_no_urn_separator),
-    Field(description="Identifier; unique within its collection. No control characters, no '::'."),
+    Field(
+        description="Identifier; unique within its collection. No control, bidi or "
+        "zero-width characters, no '::'."
+    ),
 ]
 Kilowatts = Annotated[float, Field(gt=0, description="Power in kW.")]
 Fraction = Annotated[float, Field(gt=0, le=1)]
@@ -89,7 +92,8 @@ Seconds = Annotated[float, Field(ge=0, description="Duration in seconds.")]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=False)
+    # strict: a document's `racks: true` or `capacity_kw: "500"` is an error, not 1 or 500.0
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=False, strict=True)
 
 
 # --------------------------------------------------------------------------- zones

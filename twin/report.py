@@ -17,7 +17,7 @@ from typing import Any
 from twin.catalog import catalog
 from twin.contingency import ContingencyReport, contingency
 from twin.engine import Evaluator
-from twin.errors import UsageError
+from twin.errors import UsageError, shown
 from twin.model import SCHEMA_VERSION, Fleet
 from twin.summary import FleetSummary, summarize
 from twin.tier import TierReport, tier_verdict
@@ -95,14 +95,15 @@ class Report:
     def passed(self) -> bool:
         return all(g.passed for g in self.gates)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, full: bool = False) -> dict[str, Any]:
+        """JSON-ready dict; ``full`` adds every downed component (see ``--detail full``)."""
         return {
             "schema_version": SCHEMA_VERSION,
             "source": self.source,
             "summary": self.summary.to_json(),
             "tier": self.tier.to_json() if self.tier else None,
             "contingency": self.contingency.to_json() if self.contingency else None,
-            "scenarios": [t.to_json() for t in self.timelines],
+            "scenarios": [t.to_json(full) for t in self.timelines],
             "headroom": [h.to_json() for h in self.headroom],
             "gates": [g.to_json() for g in self.gates],
             "passed": self.passed,
@@ -154,6 +155,7 @@ def build_report(
     scenarios: list[str] | None = None,
     order: int = 1,
     progress: ProgressFn | None = None,
+    full: bool = False,
 ) -> Report:
     """Run tier, contingency, the catalog's timelines and surge headroom on ``fleet``."""
     ev = Evaluator(fleet)
@@ -164,6 +166,7 @@ def build_report(
         order=order,
         evaluator=ev,
         progress=(lambda d, t: progress("contingency", d, t)) if progress else None,
+        full=full,
     )
     specs = catalog(fleet)
     if scenarios is not None:
@@ -275,7 +278,7 @@ def parse_gates(text: str | None) -> list[Gate]:
         elif (match := re.fullmatch(r"tier<(I|II|III|IV)", item)) is not None:
             gates.append(Gate(item, _gate_tier(_ROMAN[match.group(1)])))
         else:
-            raise UsageError(f"unknown gate {item!r} in --fail-on (known: {', '.join(GATES)})")
+            raise UsageError(f"unknown gate {shown(item)} in --fail-on (known: {', '.join(GATES)})")
     return gates
 
 

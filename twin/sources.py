@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from twin.documents import load_fleet, validate_data
-from twin.errors import DefinitionError, Problem, UsageError, from_validation_error
+from twin.errors import DefinitionError, Problem, UsageError, from_validation_error, shown
 from twin.model import Fleet
 
 __all__ = ["apply_overrides", "build_stack", "load_source", "stack_names"]
@@ -35,7 +35,7 @@ def build_stack(name: str) -> Fleet:
     registry = _registry()
     if name not in registry.STACK_NAMES:
         known = ", ".join(registry.STACK_NAMES)
-        raise UsageError(f"unknown stack {name!r} (known stacks: {known})")
+        raise UsageError(f"unknown stack {shown(name)} (known stacks: {known})")
     try:
         return registry.build_stack(name)
     except ValidationError as error:

@@ -159,6 +159,8 @@ class Timeline:
     services: list[ServiceOutcome]
     down_at_end: list[str]
     demand_levels: list[str]
+    states: list[tuple[float, list[str]]] = field(default_factory=list)
+    """Every moment the set of components down changed, with that whole set."""
 
     @property
     def max_loss(self) -> LossPoint:
@@ -190,8 +192,9 @@ class Timeline:
                 return event
         return None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def to_json(self, full: bool = False) -> dict[str, Any]:
+        """JSON-ready dict; ``full`` adds ``states``: every component down at each change."""
+        doc: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "fleet": self.fleet,
             "scenario": self.scenario,
@@ -205,6 +208,9 @@ class Timeline:
             "events": [e.to_json() for e in self.events],
             "down_at_end": list(self.down_at_end),
         }
+        if full:
+            doc["states"] = [{"time_s": _round(t), "down": list(d)} for t, d in self.states]
+        return doc
 
 
 def _round(value: float) -> float:
@@ -873,6 +879,12 @@ class _Simulation:
                     if level in served:
                         prev = out.min_served.get(level, 1.0)
                         out.min_served[level] = min(prev, served[level][service.name])
+        names = self.graph.component_names
+        states: list[tuple[float, list[str]]] = []
+        for start, up, _ in self.segments:
+            down = [names[i] for i in np.flatnonzero(~up)]
+            if not states or states[-1][1] != down:
+                states.append((start, down))
         final_up = self.segments[-1][1]
         for level in current_levels:
             last = self.segments[-1][2].get(level) or self._served(final_up, level)
@@ -891,6 +903,7 @@ class _Simulation:
             services=list(outcomes.values()),
             down_at_end=sorted(self.graph.component_names[i] for i in np.flatnonzero(~final_up)),
             demand_levels=current_levels,
+            states=states,
         )
 
     def _level_of(self, segment: int) -> str:
