@@ -7,10 +7,12 @@ OUT ?= out
 
 .PHONY: setup report test lint clean
 
+# setuptools says, for every editable install of a flat layout, that a folder named like
+# the package shadows it; that is how this checkout is meant to be used, so it is not repeated.
 $(BIN)/dctwin: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(BIN)/dctwin
 
 setup: $(BIN)/dctwin
@@ -20,11 +22,13 @@ report: setup
 
 test: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

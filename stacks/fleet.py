@@ -14,6 +14,7 @@ sizes are assumptions.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from stacks.ansan import ROW_SLICES, SERVICE_DEMANDS, SURGES, ansan_campus
 from stacks.patterns import Campus, CampusSpec, backbone, build_campus, replicate
@@ -72,7 +73,7 @@ def _rows(campus: Campus, service: str) -> list[str]:
 def _services(campuses: list[Campus]) -> list[Service]:
     """Every service with one replica per site; any two sites carry the baseline."""
 
-    def spread(name: str, **kwargs: object) -> Service:
+    def spread(name: str, **kwargs: Any) -> Service:  # replicate()'s keyword arguments
         return replicate(
             name,
             placements=[(c.builder.name, _rows(c, name)) for c in campuses],
@@ -80,7 +81,7 @@ def _services(campuses: list[Campus]) -> list[Service]:
             tolerate=1,  # source: usable when any one DC is lost (Kakao remedies)
             # assumption: global load balancing moves a lost site's traffic within a minute
             failover_time_s=60.0,
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
 
     return [

@@ -16,6 +16,8 @@ public record are marked as assumptions.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from stacks.ansan import SERVICE_DEMANDS, SURGES
 from stacks.patterns import Campus, CampusSpec, build_campus, replicate
 from twin.model import Fleet, Region, Service, Suppression
@@ -114,6 +116,7 @@ def _services(pangyo: Campus, standby: list[Campus]) -> list[Service]:
 
     messaging_demand = SERVICE_DEMANDS["messaging"]
     standby_rps = 0.125 * messaging_demand  # assumption: each standby site ~12.5 % (25 % total)
+    standby_roles: list[Literal["active", "standby"]] = ["standby"] * len(standby)
     messaging = replicate(
         "messaging",
         description="Active at Pangyo; data replicated to the standby sites.",
@@ -122,7 +125,7 @@ def _services(pangyo: Campus, standby: list[Campus]) -> list[Service]:
             *at_pangyo(0, 10),
             *[(c.builder.name, c.all_rows) for c in standby],
         ],
-        roles=["active", *["standby"] * len(standby)],
+        roles=["active", *standby_roles],
         demand_rps=messaging_demand,
         capacity_rps=[sized("messaging"), *[standby_rps] * len(standby)],
         surges=SURGES,

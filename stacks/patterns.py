@@ -106,12 +106,13 @@ def redundancy_layout(redundancy: Redundancy) -> tuple[tuple[Path, ...], int]:
     ``N`` → one path, no spare; ``N+1`` → one path, one spare; ``2N`` → paths A and B,
     each able to carry the full load alone; ``2(N+1)`` → A and B, each with a spare.
     """
-    return {
+    layouts: dict[Redundancy, tuple[tuple[Path, ...], int]] = {
         "N": (("A",), 0),
         "N+1": (("A",), 1),
         "2N": (("A", "B"), 0),
         "2(N+1)": (("A", "B"), 1),
-    }[redundancy]
+    }
+    return layouts[redundancy]
 
 
 def _units(load: float, unit: float, spares: int) -> int:
@@ -574,7 +575,7 @@ def power_train(
     *,
     redundancy: Redundancy,
     feeds: Sequence[tuple[str, str]],
-    electrical_rooms: Mapping[str, str],
+    electrical_rooms: Mapping[Path, str],
     generator_zone: str,
     ups_room: Callable[[str, str], str],
     battery_room: Callable[[str, str], str],
@@ -852,7 +853,9 @@ def replicate(
         capacities = [float(capacity_rps)] * n
     else:
         capacities = list(capacity_rps)
-    role_list = list(roles) if roles is not None else ["active"] * n
+    role_list: list[Literal["active", "standby"]] = (
+        list(roles) if roles is not None else ["active"] * n
+    )
     return Service(
         name=name,
         description=description,
@@ -967,9 +970,10 @@ def build_campus(spec: CampusSpec) -> Campus:
     gen_yard = b.add_zone("generator-yard", "generator_yard", campus, fire_rated_walls=True)
     building = b.add_zone("building", "building", campus, suppression=spec.building_suppression)
     roof = b.add_zone("roof", "roof", building)
-    rated = {"fire_rated_walls": True}
     elec = {
-        path: b.add_zone(f"electrical-room-{path.lower()}", "electrical_room", building, **rated)
+        path: b.add_zone(
+            f"electrical-room-{path.lower()}", "electrical_room", building, fire_rated_walls=True
+        )
         for path in paths
     }
     plant_zones = [
@@ -977,19 +981,23 @@ def build_campus(spec: CampusSpec) -> Campus:
             f"chiller-plant-{'ab'[k] if spec.loops <= 2 else k + 1}",
             "chiller_plant",
             building,
-            **rated,
+            fire_rated_walls=True,
         )
         for k in range(spec.loops)
     ]
-    mmrs = [b.add_zone(f"meet-me-room-{k}", "meet_me_room", building, **rated) for k in (1, 2)]
+    mmrs = [
+        b.add_zone(f"meet-me-room-{k}", "meet_me_room", building, fire_rated_walls=True)
+        for k in (1, 2)
+    ]
     halls = [
-        b.add_zone(f"hall{h}", "data_hall", building, **rated) for h in range(1, spec.halls + 1)
+        b.add_zone(f"hall{h}", "data_hall", building, fire_rated_walls=True)
+        for h in range(1, spec.halls + 1)
     ]
 
     ups_rooms: dict[tuple[str, str], str] = {}
     battery_rooms: dict[tuple[str, str], str] = {}
     if spec.ups_layout == "shared":
-        ups = b.add_zone("ups-room", "ups_room", building, **rated)
+        ups = b.add_zone("ups-room", "ups_room", building, fire_rated_walls=True)
         shares = []
         if spec.battery_shared_medium is not None:
             shares.append(
@@ -1003,7 +1011,7 @@ def build_campus(spec: CampusSpec) -> Campus:
             spec.battery_room_suffix,
             "battery_room",
             building,
-            **rated,
+            fire_rated_walls=True,
             suppression=spec.battery_suppression,
             shares_space_with=shares,
         )
@@ -1017,13 +1025,13 @@ def build_campus(spec: CampusSpec) -> Campus:
             for path in paths:
                 p = path.lower()
                 ups_rooms[(blk, path)] = b.add_zone(
-                    f"ups-room-{tag}-{p}", "ups_room", building, **rated
+                    f"ups-room-{tag}-{p}", "ups_room", building, fire_rated_walls=True
                 )
                 battery_rooms[(blk, path)] = b.add_zone(
                     f"battery-room-{tag}-{p}",
                     "battery_room",
                     building,
-                    **rated,
+                    fire_rated_walls=True,
                     suppression=spec.battery_suppression,
                 )
 

@@ -256,7 +256,11 @@ def _check_scenario(add, fleet: Fleet, scenario, components) -> None:
         if site is not None and site not in sites:
             add(Problem(f"{loc}.site", f"unknown site {shown(site)}"))
             continue
-        if event.kind == "fire" and event.zone not in {z.name for z in sites[site].zones}:
+        if (
+            event.kind == "fire"
+            and site is not None
+            and event.zone not in {z.name for z in sites[site].zones}
+        ):
             add(Problem(f"{loc}.zone", f"unknown zone {shown(event.zone)} in site {shown(site)}"))
         names = {
             "utility_loss": ("feeds", "utility_feed"),

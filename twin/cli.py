@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 from twin.catalog import catalog, find_scenario
 from twin.contingency import contingency
@@ -37,7 +37,7 @@ from twin.tables import format_table
 from twin.tier import tier_verdict
 from twin.timeline import simulate
 
-__all__ = ["main"]
+__all__ = ["EXIT_CODES", "build_parser", "command_names", "entry", "main"]
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
@@ -52,7 +52,7 @@ EXIT_CODES = (
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors with exit code 2 and one clear line."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         sys.stderr.write(f"dctwin: error: {message}\n")
         raise SystemExit(EXIT_BAD_INPUT)
@@ -462,6 +462,14 @@ def _add_output(parser: argparse.ArgumentParser, *, gates: bool = True) -> None:
         )
 
 
+def command_names() -> list[str]:
+    """Every subcommand the parser knows, in the order ``--help`` lists them."""
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return list(action.choices)
+    return []
+
+
 def _add_detail(parser: argparse.ArgumentParser, full: str) -> None:
     parser.add_argument(
         "--detail",
@@ -678,5 +686,17 @@ def _silence_stdout() -> None:
         pass
 
 
+def entry() -> NoReturn:
+    """The console script: run :func:`main` and exit with its code.
+
+    Once the command is done, a late Ctrl-C is ignored: the outputs are published
+    (or were never started) and the exit code already says which, so a signal in
+    the interpreter's shutdown must not turn it into a "killed by SIGINT" status.
+    """
+    code = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    entry()

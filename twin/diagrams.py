@@ -101,7 +101,7 @@ HEADLINE_SCENARIOS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 """Per reference stack: the scenario overlaid in ``diagrams/`` and the views it is drawn on."""
 
-_RC: dict[str, Any] = {
+_RC: dict[Any, Any] = {  # Any keys: matplotlib types them as a Literal of every rc name
     "font.family": "DejaVu Sans",
     "font.size": 8,
     "svg.hashsalt": "dctwin",
@@ -471,8 +471,8 @@ def _draw_layered_edges(
             outgoing[e.src].append(gap)
     for v in incoming.values():
         v.sort(key=lambda s: (nodes[s].y, s))
-    for v in outgoing.values():
-        v.sort()
+    for gaps in outgoing.values():
+        gaps.sort()
 
     def spread(i: int, n: int, node: DiagramNode) -> float:
         if n <= 1:
@@ -497,7 +497,7 @@ def _draw_layered_edges(
         codes: list[int] = []
         for pts in paths:
             verts += pts
-            codes += [MplPath.MOVETO] + [MplPath.LINETO] * (len(pts) - 1)
+            codes += [int(MplPath.MOVETO)] + [int(MplPath.LINETO)] * (len(pts) - 1)
         patch = PathPatch(
             MplPath(verts, codes),
             facecolor="none",
@@ -605,10 +605,11 @@ def _srlg_sharing(fleet: Fleet) -> dict[str, list[tuple[str, str]]]:
     for site, comp in fleet.components():
         if comp.kind != "backbone_link":
             continue
-        pair = tuple(sorted((site.name, comp.remote_site)))
+        low, high = sorted((site.name, comp.remote_site))
+        pair = (low, high)
         for g in comp.srlg:
             if pair not in pairs.setdefault(g, []):
-                pairs[g].append(pair)  # type: ignore[arg-type]
+                pairs[g].append(pair)
     return pairs
 
 
@@ -678,8 +679,7 @@ def _draw_regions(
         _draw_marks(ax, layout, overlay, {}, drawn)
         for name, _ in overlay.component_marks:
             if name in comps and comps[name][1].kind == "backbone_link":
-                site = comps[name][0].name
-                n = sites.get(site)
+                n = sites.get(comps[name][0].name)
                 if n is not None:
                     _mark(ax, n.x + 0.15, n.y, "", f"initiating-link-{element_id('l', name)}")
                     drawn.classes[f"initiating-link-{element_id('l', name)}"] = "initiating-event"

@@ -266,7 +266,7 @@ class Evaluator:
         self._deps = _lists(g.dep_ptr, g.dep_idx)
         self._rdeps = _lists(g.rdep_ptr, g.rdep_idx)
         self._controls = _lists(g.controls_ptr, g.controls_idx)
-        self._service_base: dict[tuple[float, object], list[float]] = {}
+        self._service_base: dict[tuple[Surge, object], list[float]] = {}
 
     # ------------------------------------------------------------------ public API
 

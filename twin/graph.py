@@ -358,12 +358,12 @@ def compile_fleet(fleet: Fleet) -> CompiledGraph:
         "replica_active": np.array(replica_active, dtype=bool),
         "replica_stores_data": np.array(replica_stores, dtype=bool),
     }
-    for key, rows in (
+    for key, lists in (
         ("dep", deps),
         ("rdep", rdeps),
         ("controls", controls),
     ):
-        arrays[f"{key}_ptr"], arrays[f"{key}_idx"] = _csr(rows)
+        arrays[f"{key}_ptr"], arrays[f"{key}_idx"] = _csr(lists)
     arrays["replica_row_ptr"], arrays["replica_row"] = _csr(replica_rows)
     arrays["row_replica_ptr"], arrays["row_replica"] = _csr(row_replicas)
     arrays = {key: _frozen(value) for key, value in arrays.items()}

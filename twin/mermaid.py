@@ -188,5 +188,6 @@ def _render(
 
 
 def _comment(text: str) -> str:
-    """Text safe inside a ``%%`` comment line (no newlines, no fence breakers)."""
-    return re.sub(r"[^\x20-\x7e]|`", "?", text)[:120]
+    """Text safe inside a ``%%`` comment line: no newlines, no fence breakers, and no
+    ``%`` or braces, so a name cannot open a ``%%{init: …}%%`` directive."""
+    return re.sub(r"[^\x20-\x7e]|[`%{}]", "?", text)[:120]

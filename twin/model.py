@@ -644,7 +644,7 @@ class Fleet(_Strict):
     with its location.
     """
 
-    schema_version: Literal["1"] = SCHEMA_VERSION
+    schema_version: Literal["1"] = "1"
     name: Name
     description: str = Field(default="", max_length=4000)
     regions: list[Region] = Field(min_length=1)

@@ -153,7 +153,9 @@ def reference_evaluate(
         while True:
             served = settle(promoted_names)
             keep = {
-                name for name in promoted_names if served[services[name].failover_controller] > 0.0
+                name
+                for name in promoted_names
+                if served[services[name].failover_controller or ""] > 0.0
             }
             if keep == promoted_names:
                 break

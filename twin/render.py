@@ -24,20 +24,40 @@ MARKDOWN_LIMIT = 65_536
 # syntax (#, -, +, >) matters only at the start of a line and is escaped there.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _MD_LINE_START = re.compile(r"^([#+\-=>]|\d+[.)])")
+# What GitHub links or notifies in a comment: @mentions (and e-mail addresses), issue
+# references (#123, GH-123), bare URLs (scheme:// and www.) and commit SHAs. A
+# zero-width space after the trigger keeps the text as it reads and stops the link.
+_ZWSP = "&#8203;"
+_GFM_TRIGGERS = re.compile(
+    r"(@)|(#)(?=\d)|(\bgh)(?=-\d)|(\b[a-z][a-z0-9+.\-]*)(?=://)|(\bwww)(?=\.)"
+    r"|\b([0-9a-f])(?=[0-9a-f]{6,39}\b)",
+    re.IGNORECASE,
+)
 
 
 def md_escape(value: object) -> str:
-    r"""Escape text for a Markdown table cell or paragraph.
+    r"""Escape text for a Markdown table cell or paragraph of a pull-request comment.
+
+    HTML and Markdown syntax are neutralised, and so is everything GitHub would turn
+    into a link or a notification: a service called ``@github/security`` must not
+    page that team from every comment.
 
     >>> print(md_escape("<img src=x onerror=alert(1)>|x"))
     &lt;img src=x onerror=alert(1)&gt;\|x
     >>> print(md_escape("# not a heading, *not* [a link]"))
     \# not a heading, \*not\* \[a link\]
+    >>> print(md_escape("@ops see #12 and https://x.io"))
+    @&#8203;ops see #&#8203;12 and https&#8203;://x.io
     """
-    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = text.replace("\r", " ").replace("\n", " ")
+    text = re.sub(r"[\r\n\x00-\x1f\x7f]", " ", str(value))
+    # mark link triggers first (with a control character no text can hold any more),
+    # so the entities written below are never mistaken for "#123" references
+    text = _GFM_TRIGGERS.sub(lambda m: m.group() + "\x00", text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("%", "&#37;")  # "%%{init: …}%%" reads the same and directs nothing
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _MD_LINE_START.sub(r"\\\1", text)
+    text = _MD_LINE_START.sub(r"\\\1", text)
+    return text.replace("\x00", _ZWSP)
 
 
 def _hours(seconds: float | None) -> str:

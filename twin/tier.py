@@ -137,7 +137,7 @@ def _site_tier(fleet: Fleet, ev: Evaluator, site: Site) -> SiteTier:
     row_names = {index[c.name]: c.name for c in site.components if c.kind == "rack_row"}
     result = SiteTier(site.name, 0)
 
-    def rows_down(failed: list[int], exempt: set[str] = frozenset()) -> list[str]:
+    def rows_down(failed: list[int], exempt: frozenset[str] | set[str] = frozenset()) -> list[str]:
         down = ev.evaluate_many([[*base, *failed]], services=False).down(0)
         return [
             row_names[int(i)]
