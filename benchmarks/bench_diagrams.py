@@ -15,9 +15,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from stacks import build_stack
-from twin.catalog import find_scenario
-from twin.diagrams import HEADLINE_SCENARIOS, VIEWS, render_view_png, render_view_svg
-from twin.timeline import simulate
+from twin.analysis.timeline import simulate
+from twin.model.catalog import find_scenario
+from twin.outputs.diagrams import VIEWS, render_view_png, render_view_svg
+from twin.regenerate import HEADLINE_SCENARIOS
 
 BUDGET_S = 10.0
 

@@ -30,10 +30,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from twin.engine import Evaluator
-from twin.graph import compile_fleet
+from twin.analysis.engine import Evaluator
+from twin.analysis.graph import compile_fleet
+from twin.analysis.reference import reference_evaluate
 from twin.model import Fleet
-from twin.reference import reference_evaluate
 
 
 def req(resource: str, suppliers: list[str], **gate: Any) -> dict[str, Any]:

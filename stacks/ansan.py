@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from stacks.patterns import Campus, CampusSpec, build_campus, replicate
 from twin.model import Fleet, Region, Service, Suppression
-from twin.scenario_spec import GeneratorFailToStart, ScenarioSpec, Surge, UtilityLoss, ZoneFire
+from twin.model.scenarios import GeneratorFailToStart, ScenarioSpec, Surge, UtilityLoss, ZoneFire
 
 __all__ = ["ANSAN_SPEC", "SERVICE_DEMANDS", "SURGES", "ansan_campus", "ansan_services", "build"]
 

@@ -5,7 +5,7 @@ nested zones, 3–25 components of mixed kinds, count and capacity gates with
 feasible thresholds (including exact ties), dependency cycles, rack rows,
 services with replicas on rows, occasional service dependency cycles,
 active-standby services with failover controllers, and data quorums. Every
-generated fleet passes :mod:`twin.checks` (building the :class:`Fleet` runs them)
+generated fleet passes :mod:`twin.model.checks` (building the :class:`Fleet` runs them)
 and every name is unique fleet-wide.
 
 Capacities are integers and thresholds are multiples of 0.5, so sums are exact in

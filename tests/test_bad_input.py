@@ -341,7 +341,7 @@ def test_written_files_follow_the_umask(tmp_path):
     import os
     import stat
 
-    from twin.outputs import write_atomic
+    from twin.outputs.files import write_atomic
 
     old = os.umask(0o022)
     try:

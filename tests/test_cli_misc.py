@@ -8,10 +8,10 @@ import json
 import pytest
 
 from tests.test_bad_input import valid_document
-from twin.catalog import catalog
 from twin.cli import main
-from twin.documents import parse_fleet
-from twin.progress import Progress
+from twin.model.catalog import catalog
+from twin.model.documents import parse_fleet
+from twin.outputs.progress import Progress
 
 
 def test_diagram_command_writes_svg_and_png_deterministically(tmp_path, capsys):

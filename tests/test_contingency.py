@@ -7,9 +7,9 @@ from itertools import combinations
 import pytest
 
 from tests.test_tier import mini
-from twin.contingency import INFRASTRUCTURE_KINDS, common_cause_groups, contingency
+from twin.analysis.contingency import INFRASTRUCTURE_KINDS, common_cause_groups, contingency
+from twin.analysis.reference import reference_evaluate
 from twin.model import Fleet
-from twin.reference import reference_evaluate
 from twin.sources import build_stack
 
 

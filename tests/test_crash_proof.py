@@ -21,10 +21,10 @@ import pytest
 
 import twin.cli
 from tests.test_bad_input import valid_document
+from twin.analysis.contingency import transient_sources
+from twin.analysis.engine import Evaluator
+from twin.analysis.reference import reference_evaluate
 from twin.cli import main
-from twin.contingency import transient_sources
-from twin.engine import Evaluator
-from twin.reference import reference_evaluate
 from twin.sources import build_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -268,7 +268,7 @@ def _interrupt_when_staged(argv: list[str], out: Path, delay_s: float) -> subpro
     return proc
 
 
-@pytest.mark.parametrize("delay_s", [0.0, 0.15, 0.6])
+@pytest.mark.parametrize("delay_s", [0.0, 0.05, 0.15, 0.3, 0.6, 1.0])
 @pytest.mark.parametrize(
     "command", [["report", "--stack", "lab", "--diagrams"], ["diagram", "--stack", "lab"]]
 )
@@ -316,10 +316,10 @@ def test_markdown_neutralises_directives_mentions_and_autolinks(tmp_path, capsys
 
 
 def test_mermaid_comment_cannot_open_a_directive(tmp_path):
-    from twin.documents import load_fleet
-    from twin.mermaid import blast_radius_mermaid
-    from twin.scenario_spec import ScenarioSpec, SiteLoss
-    from twin.timeline import simulate
+    from twin.analysis.timeline import simulate
+    from twin.model.documents import load_fleet
+    from twin.model.scenarios import ScenarioSpec, SiteLoss
+    from twin.outputs.mermaid import blast_radius_mermaid
 
     fleet = load_fleet(_hostile_fleet(tmp_path))
     timeline = simulate(fleet, ScenarioSpec(name="x", events=[SiteLoss(site="s1")]))
@@ -449,7 +449,8 @@ def test_package_data_exists():
     ]
     for package, patterns in data.items():
         for pattern in patterns:
-            assert list((ROOT / package).glob(pattern)), f"{package}/{pattern} matches nothing"
+            folder = ROOT.joinpath(*package.split("."))
+            assert list(folder.glob(pattern)), f"{package}/{pattern} matches nothing"
 
 
 def test_every_type_ignore_says_why():

@@ -10,20 +10,7 @@ from pathlib import Path
 import pytest
 
 from stacks import build_stack
-from twin.catalog import find_scenario
-from twin.diagrams import (
-    REGENERATE_COMMAND,
-    VIEWS,
-    diagram_stem,
-    overlay_states,
-    reference_jobs,
-    regenerate,
-    render_view_png,
-    render_view_svg,
-    render_views,
-)
-from twin.layout import element_id, layered_layout
-from twin.mermaid import blast_radius_mermaid
+from twin.analysis.timeline import Timeline, simulate
 from twin.model import (
     Battery,
     Fleet,
@@ -36,7 +23,18 @@ from twin.model import (
     UtilityFeed,
     Zone,
 )
-from twin.timeline import Timeline, simulate
+from twin.model.catalog import find_scenario
+from twin.outputs.diagrams import (
+    VIEWS,
+    diagram_stem,
+    render_view_png,
+    render_view_svg,
+    render_views,
+)
+from twin.outputs.layout import element_id, layered_layout
+from twin.outputs.mermaid import blast_radius_mermaid
+from twin.outputs.overlay import overlay_states
+from twin.regenerate import REGENERATE_COMMAND, reference_jobs, regenerate
 
 DIAGRAMS = Path(__file__).resolve().parent.parent / "diagrams"
 PANGYO_FIRE = "pangyo:fire:pangyo-b3-battery-room"

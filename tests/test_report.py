@@ -22,8 +22,8 @@ from twin.model import (
     UtilityFeed,
     Zone,
 )
-from twin.render import MARKDOWN_LIMIT, md_escape, render_html, render_markdown
-from twin.report import build_report
+from twin.outputs.render import MARKDOWN_LIMIT, md_escape, render_html, render_markdown
+from twin.outputs.report import build_report
 from twin.sources import build_stack
 
 HOSTILE_ROW = "<img src=x onerror=alert(1)>"

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from stacks import STACK_NAMES, build_stack
-from twin.checks import fleet_problems
 from twin.model import Fleet, Requirement, Site
+from twin.model.checks import fleet_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

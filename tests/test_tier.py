@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from twin.analysis.tier import tier_verdict
 from twin.model import (
     AtsSwitch,
     Battery,
@@ -21,7 +22,6 @@ from twin.model import (
     UtilityFeed,
     Zone,
 )
-from twin.tier import tier_verdict
 
 LOAD = 400.0
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from twin.catalog import catalog, find_scenario
+from twin.analysis.timeline import ride_through_s, simulate
 from twin.model import (
     Battery,
     Fleet,
@@ -26,9 +26,9 @@ from twin.model import (
     UtilityFeed,
     Zone,
 )
-from twin.scenario_spec import GeneratorFailToStart, ScenarioSpec, UtilityLoss, ZoneFire
+from twin.model.catalog import catalog, find_scenario
+from twin.model.scenarios import GeneratorFailToStart, ScenarioSpec, UtilityLoss, ZoneFire
 from twin.sources import build_stack
-from twin.timeline import ride_through_s, simulate
 
 
 def power(*suppliers: str, capacity: float | None = None) -> Requirement:

@@ -16,26 +16,35 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import FrameType
 from typing import Any, NoReturn
 
-from twin.catalog import catalog, find_scenario
-from twin.contingency import contingency
-from twin.documents import dump_fleet, fleet_schema
+from twin.analysis.contingency import contingency
+from twin.analysis.summary import summarize
+from twin.analysis.tier import tier_verdict
+from twin.analysis.timeline import simulate
 from twin.errors import DefinitionError, OutputError, UsageError, terminal_safe
-from twin.layout import VIEWS
 from twin.model import SCHEMA_VERSION, Fleet
-from twin.outputs import OutputSet, emit, interrupted, note_interrupt, reset_interrupt
-from twin.progress import Progress
-from twin.render import render_html, render_json, render_markdown
-from twin.report import Report, build_report, evaluate_gates, parse_gates
-from twin.scenario_spec import Surge
+from twin.model.catalog import catalog, find_scenario
+from twin.model.documents import dump_fleet, fleet_schema
+from twin.model.scenarios import Surge
+from twin.outputs.documents import html_report, markdown_report
+from twin.outputs.files import OutputSet, emit, interrupted, note_interrupt, reset_interrupt
+from twin.outputs.layout import VIEWS
+from twin.outputs.progress import Progress
+from twin.outputs.render import render_json
+from twin.outputs.report import Report, build_report, evaluate_gates, parse_gates
+from twin.outputs.terminal import (
+    contingency_table,
+    gates_table,
+    report_table,
+    scenarios_table,
+    summary_table,
+    tier_table,
+    timeline_table,
+)
 from twin.sources import load_source, stack_names
-from twin.summary import summarize
-from twin.tables import format_table
-from twin.tier import tier_verdict
-from twin.timeline import simulate
 
 __all__ = ["EXIT_CODES", "build_parser", "command_names", "entry", "main"]
 
@@ -100,46 +109,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit(render_json(summary.to_json()), args.out)
         return EXIT_OK
-    lines = [
-        f"fleet {summary.name}: {summary.regions} regions, {len(summary.sites)} sites, "
-        f"{summary.zones} zones, {summary.components} components, "
-        f"{len(summary.services)} services",
-        "",
-        format_table(
-            [
-                "site",
-                "region",
-                "zones",
-                "components",
-                "rows",
-                "racks",
-                "servers",
-                "IT kW",
-                "utility kW",
-                "generator kW",
-            ],
-            [
-                [
-                    s.name,
-                    s.region,
-                    s.zones,
-                    s.components,
-                    s.rows,
-                    s.racks,
-                    s.servers,
-                    s.it_load_kw,
-                    s.utility_kw,
-                    s.generator_kw,
-                ]
-                for s in summary.sites
-            ],
-        ),
-        "",
-        format_table(["kind", "count"], [[k, v] for k, v in summary.kinds.items()]),
-        "",
-        f"services: {', '.join(summary.services) or '(none)'}",
-    ]
-    emit("\n".join(lines) + "\n", args.out)
+    emit(summary_table(summary), args.out)
     return EXIT_OK
 
 
@@ -156,8 +126,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         }
         emit(render_json(doc), args.out)
     else:
-        rows = [[s.name, s.description] for s in specs]
-        emit(format_table(["scenario", "description"], rows) + "\n", args.out)
+        emit(scenarios_table(specs), args.out)
     return EXIT_OK
 
 
@@ -179,20 +148,11 @@ def _render(
     if fmt == "json":
         text = render_json(report.to_json(full=getattr(args, "detail", "") == "full"))
     elif fmt == "markdown":
-        text = _markdown(fleet, report)
+        text = markdown_report(fleet, report)
     elif fmt == "html":
-        text = _html(fleet, report)
+        text = html_report(fleet, report)
     else:
-        text = table(report)
-        if report.gates:
-            text += (
-                "\n"
-                + format_table(
-                    ["gate", "result", "detail"],
-                    [[g.gate, "pass" if g.passed else "FAIL", g.detail] for g in report.gates],
-                )
-                + "\n"
-            )
+        text = table(report) + gates_table(report)
     return text
 
 
@@ -212,7 +172,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         )
     report = Report(source=_source_label(args), summary=summarize(fleet))
     report.timelines.append(simulate(fleet, spec, horizon_s=args.horizon))
-    return _finish(args, fleet, report, _timeline_table)
+    return _finish(args, fleet, report, timeline_table)
 
 
 def _check_detail(args: argparse.Namespace) -> None:
@@ -222,28 +182,8 @@ def _check_detail(args: argparse.Namespace) -> None:
         )
 
 
-def _markdown(fleet: Fleet, report: Report) -> str:
-    from twin.figures import worst_mermaid  # matplotlib only when a report needs it
-
-    worst = worst_mermaid(fleet, report.timelines)
-    return render_markdown(
-        "report.md.j2",
-        report=report,
-        mermaid=worst[1] if worst else None,
-        mermaid_scenario=worst[0] if worst else None,
-    )
-
-
-def _html(fleet: Fleet, report: Report) -> str:
-    from twin.figures import report_figures
-
-    views = VIEWS if (report.tier or report.contingency) else ()
-    figures = report_figures(fleet, report.timelines, views=views)
-    return render_html("report.html.j2", report=report, figures=figures)
-
-
 def cmd_diagram(args: argparse.Namespace) -> int:
-    from twin.diagrams import render_views
+    from twin.outputs.diagrams import render_views
 
     if args.at is not None and not args.scenario:
         raise UsageError("--at picks the moment of a failure overlay; it needs --scenario")
@@ -269,41 +209,6 @@ def cmd_diagram(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _timeline_table(report: Report) -> str:
-    t = report.timelines[0]
-    lines = [f"scenario {t.scenario}: {t.description}", ""]
-    lines.append(
-        format_table(
-            ["time", "event", "subject", "cause"],
-            [[f"{e.time_s:,.1f} s", e.kind, e.subject, e.cause] for e in t.events],
-        )
-    )
-    lines.append("")
-    lines.append(
-        format_table(
-            ["time", "rows lost", "racks", "servers", "IT kW"],
-            [[f"{p.time_s:,.1f} s", p.rows, p.racks, p.servers, p.it_load_kw] for p in t.losses],
-        )
-    )
-    lines.append("")
-    lines.append(
-        format_table(
-            ["service", "downtime s", "degraded s", "lowest served", "at the end"],
-            [
-                [
-                    o.name,
-                    o.downtime_s,
-                    o.degraded_s,
-                    ", ".join(f"{k} {v:.0%}" for k, v in o.min_served.items()),
-                    ", ".join(f"{k} {v:.0%}" for k, v in o.final_served.items()),
-                ]
-                for o in t.services
-            ],
-        )
-    )
-    return "\n".join(lines) + "\n"
-
-
 def cmd_contingency(args: argparse.Namespace) -> int:
     if args.all and args.order != 2:
         raise UsageError("--all widens the pairs of --order 2; it needs --order 2")
@@ -318,50 +223,14 @@ def cmd_contingency(args: argparse.Namespace) -> int:
             progress=bar.update,
             full=args.detail == "full",
         )
-    return _finish(args, fleet, report, _contingency_table)
-
-
-def _contingency_table(report: Report) -> str:
-    c = report.contingency
-    assert c is not None
-    lines = [
-        f"{c.scenarios_evaluated:,} failure sets evaluated; "
-        f"{len(c.single_points_of_failure)} single points of failure",
-        "",
-    ]
-    if c.single_points_of_failure:
-        lines.append(
-            format_table(
-                ["single point of failure", "rows", "servers", "chain of impact"],
-                [[i.label, i.rows, i.servers, i.chain()] for i in c.single_points_of_failure],
-            )
-        )
-        lines.append("")
-    if c.order == 2:
-        lines.append(f"{c.pairs_evaluated:,} pairs evaluated; critical pairs:")
-        lines.append(
-            format_table(
-                ["pair", "rows", "chain of impact"],
-                [[i.label, i.rows, i.chain()] for i in c.critical_pairs],
-            )
-        )
-        lines.append("")
-    harmful = c.harmful_common_cause
-    lines.append(f"{len(harmful)} of {len(c.common_cause)} common-cause groups hurt:")
-    lines.append(
-        format_table(
-            ["group", "kind", "rows", "servers", "chain of impact"],
-            [[i.label, i.kind, i.rows, i.servers, i.chain()] for i in harmful],
-        )
-    )
-    return "\n".join(lines) + "\n"
+    return _finish(args, fleet, report, contingency_table)
 
 
 def cmd_tier(args: argparse.Namespace) -> int:
     fleet = _fleet(args)
     report = Report(source=_source_label(args), summary=summarize(fleet))
     report.tier = tier_verdict(fleet)
-    return _finish(args, fleet, report, lambda r: _tier_lines(r) + "\n")
+    return _finish(args, fleet, report, tier_table)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -382,72 +251,24 @@ def cmd_report(args: argparse.Namespace) -> int:
             full=args.detail == "full",
         )
     if not args.out_dir:
-        return _finish(args, fleet, report, _report_table)
+        return _finish(args, fleet, report, report_table)
     evaluate_gates(report, parse_gates(args.fail_on), fleet)
     stem = args.stack or "model"
     # every file is staged and published together: a failure or Ctrl-C leaves DIR as it was
     with OutputSet(args.out_dir) as files:
         files.write(f"{stem}.json", render_json(report.to_json(full=args.detail == "full")))
-        files.write(f"{stem}.md", _markdown(fleet, report))
-        files.write(f"{stem}.html", _html(fleet, report))
+        files.write(f"{stem}.md", markdown_report(fleet, report))
+        files.write(f"{stem}.html", html_report(fleet, report))
         if args.diagrams:
-            from twin.diagrams import render_views
+            from twin.outputs.diagrams import render_views
 
             render_views(fleet, files, VIEWS, stem=stem, folder="diagrams")
     shown = [str(p) for p in files.written if p.parent == files.root]
     if args.diagrams:
         shown.append(str(files.root / "diagrams") + "/")
     sys.stderr.write(terminal_safe(f"wrote {', '.join(shown)}") + "\n")
-    emit(_render(args, fleet, report, _report_table), None)
+    emit(_render(args, fleet, report, report_table), None)
     return EXIT_OK if report.passed else EXIT_CHECK_FAILED
-
-
-def _report_table(report: Report) -> str:
-    parts = [_tier_lines(report), _contingency_table(report)]
-    parts.append(
-        format_table(
-            ["scenario", "rows lost", "servers lost", "services down"],
-            [
-                [
-                    t.scenario,
-                    t.max_loss.rows,
-                    t.max_loss.servers,
-                    ", ".join(
-                        f"{o.name} {o.downtime_s / 3600:.1f} h"
-                        for o in t.services
-                        if o.downtime_s > 0
-                    )
-                    or "none",
-                ]
-                for t in report.timelines
-            ],
-        )
-    )
-    parts.append(
-        format_table(
-            ["service", "level", "served", "headroom", "after worst site loss"],
-            [
-                [
-                    h.service,
-                    h.level,
-                    f"{h.served:.0%}",
-                    f"{h.headroom:+.0%}",
-                    "–"
-                    if h.worst_site is None
-                    else f"{h.served_after_worst_site_loss:.0%} without {h.worst_site}",
-                ]
-                for h in report.headroom
-            ],
-        )
-    )
-    return "\n\n".join(parts) + "\n"
-
-
-def _tier_lines(report: Report) -> str:
-    assert report.tier is not None
-    return format_table(
-        ["site", "tier", "verdict"], [[t.site, t.roman, t.verdict] for t in report.tier.sites]
-    )
 
 
 def _add_output(parser: argparse.ArgumentParser, *, gates: bool = True) -> None:
@@ -692,9 +513,18 @@ def entry() -> NoReturn:
     Once the command is done, a late Ctrl-C is ignored: the outputs are published
     (or were never started) and the exit code already says which, so a signal in
     the interpreter's shutdown must not turn it into a "killed by SIGINT" status.
+    After an interrupt the process leaves without finalising the interpreter.
     """
     code = main()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if code == EXIT_INTERRUPTED:
+        # The interrupt may have landed inside a C extension's callback (matplotlib,
+        # numpy); finalising the interpreter after that can abort it. Every output was
+        # already discarded, so leave without finalising.
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
     sys.exit(code)
 
 

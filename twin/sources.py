@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from twin.documents import load_fleet, validate_data
 from twin.errors import DefinitionError, Problem, UsageError, from_validation_error, shown
 from twin.model import Fleet
+from twin.model.documents import load_fleet, validate_data
 
 __all__ = ["apply_overrides", "build_stack", "load_source", "stack_names"]
 

@@ -33,11 +33,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from twin.contingency import transient_sources
-from twin.engine import Evaluator
+from twin.analysis.timeline import simulate
+from twin.analysis.twin import Twin, as_twin
 from twin.model import SCHEMA_VERSION, Fleet, Site
-from twin.scenario_spec import ScenarioSpec, UtilityLoss
-from twin.timeline import simulate
+from twin.model.scenarios import ScenarioSpec, UtilityLoss
 
 __all__ = ["CAPACITY_KINDS", "POWER_COOLING_KINDS", "SiteTier", "TierReport", "tier_verdict"]
 
@@ -118,22 +117,23 @@ class TierReport:
         }
 
 
-def tier_verdict(fleet: Fleet, evaluator: Evaluator | None = None) -> TierReport:
-    """The tier of every site of ``fleet`` that has rack rows."""
-    ev = evaluator or Evaluator(fleet)
+def tier_verdict(source: Twin | Fleet) -> TierReport:
+    """The tier of every site that has rack rows (``source``: a twin, or a fleet to compile)."""
+    twin = as_twin(source)
     out = [
-        _site_tier(fleet, ev, site)
-        for site in fleet.sites
+        _site_tier(twin, site)
+        for site in twin.fleet.sites
         if any(c.kind == "rack_row" for c in site.components)
     ]
-    return TierReport(fleet.name, out)
+    return TierReport(twin.fleet.name, out)
 
 
-def _site_tier(fleet: Fleet, ev: Evaluator, site: Site) -> SiteTier:
-    graph = ev.graph
+def _site_tier(twin: Twin, site: Site) -> SiteTier:
+    ev = twin.evaluator
+    graph = twin.graph
     index = graph.component_index
     feeds = [c.name for c in site.components if c.kind == "utility_feed"]
-    base = [index[n] for n in [*transient_sources(fleet), *feeds]]
+    base = [index[n] for n in [*twin.transient_sources, *feeds]]
     row_names = {index[c.name]: c.name for c in site.components if c.kind == "rack_row"}
     result = SiteTier(site.name, 0)
 
@@ -194,7 +194,7 @@ def _site_tier(fleet: Fleet, ev: Evaluator, site: Site) -> SiteTier:
             events=[UtilityLoss(site=site.name)],
             horizon_s=3600.0,
         )
-        timeline = simulate(fleet, spec, ev)
+        timeline = simulate(twin, spec)
         for event in timeline.events:
             if event.kind == "component_down" and (
                 event.subject in cooled or event.subject in row_names.values()

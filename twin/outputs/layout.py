@@ -18,8 +18,13 @@ with the same (grouped) suppliers become one node ("50 rows / 1,000 racks"); at
 ``detail=1`` only bulk kinds (rack rows, batteries, leaves) are grouped; at
 ``detail=2`` every component is its own node.
 
-Coordinates are in inches, y growing downwards; :mod:`twin.diagrams` draws them.
+Coordinates are in inches, y growing downwards; :mod:`twin.outputs.diagrams` draws them.
 Nothing here imports matplotlib.
+
+Long on purpose: the layered layout's passes (view graph, layering, ordering sweeps,
+block packing, placement) share private structures (``_Graph``, ``_Block``) that
+exist only to carry one layout through them; the regions layout at the end reuses
+the same node, edge and zone types.
 """
 
 from __future__ import annotations
@@ -32,8 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from twin.model import Fleet, Site
-from twin.ordering import suppliers_first
+from twin.analysis.ordering import suppliers_first
+from twin.model import Busway, Fleet, Pdu, Site
 
 __all__ = [
     "DETAIL_LEVELS",
@@ -231,7 +236,9 @@ def component_sides(fleet: Fleet) -> dict[str, str]:
         suppliers[name] = sup
         for s in sup:
             consumers[s].append(name)
-    declared = {n: c.path for n, c in comps.items() if getattr(c, "path", None) in ("A", "B", "C")}
+    declared: dict[str, str] = {
+        n: c.path for n, c in comps.items() if isinstance(c, Pdu | Busway) and c.path is not None
+    }
     below: dict[str, frozenset[str]] = {}
 
     def paths_below(name: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:
@@ -738,7 +745,7 @@ def regions_layout(fleet: Fleet) -> DiagramLayout:
     """Regions as boxes, their sites side by side, each site's service replicas below it.
 
     Backbone links are edges between site nodes (one per link component, labelled
-    with its shared-risk link groups); :mod:`twin.diagrams` draws them as arcs.
+    with its shared-risk link groups); :mod:`twin.outputs.diagrams` draws them as arcs.
     """
     rows = {c.name: c for _, c in fleet.components() if c.kind == "rack_row"}
     nodes: dict[str, DiagramNode] = {}

@@ -2,7 +2,7 @@
 
 The fleet is compiled once; every analysis then evaluates many scenarios against
 the same :class:`CompiledGraph`. Nothing here evaluates anything: the evaluation
-contract lives in :mod:`twin.engine` (fast) and :mod:`twin.reference` (naive
+contract lives in :mod:`twin.analysis.engine` (fast) and :mod:`twin.analysis.reference` (naive
 oracle), which share no evaluation code.
 
 Indexing

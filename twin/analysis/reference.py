@@ -1,12 +1,12 @@
 """The naive reference evaluator: the oracle for differential tests and benchmarks.
 
-It deliberately shares no evaluation code with :mod:`twin.graph` and
-:mod:`twin.engine`: it reads the pydantic :class:`twin.model.Fleet` directly, uses
+It deliberately shares no evaluation code with :mod:`twin.analysis.graph` and
+:mod:`twin.analysis.engine`: it reads the pydantic :class:`twin.model.Fleet` directly, uses
 plain dicts and sets, evaluates one scenario at a time and sweeps over every
 component (then every service) until nothing changes. It is slow on purpose:
 it should be obviously correct.
 
-Contract (identical to :mod:`twin.engine`)
+Contract (identical to :mod:`twin.analysis.engine`)
 ------------------------------------------
 Components
     A component is up iff it is not failed AND (it is held up OR every requirement
@@ -20,7 +20,8 @@ Services
     live fraction of a replica = up rows listed / rows listed; a replica counts if
     active, or standby in a promoted service; capacity = Σ capacity_rps × live
     fraction; with a data_quorum, fewer data-holding replicas with an up row than
-    the quorum ⇒ own = 0; else own = min(1, capacity / (demand × surge));
+    the quorum ⇒ own = 0; else own = min(1, capacity / (demand × surge)), and at
+    most the service's cap when one is given;
     served = min(own, served of every dependency), greatest fixpoint from 1.0.
 Promotion
     ``"auto"``: every active_standby service with a controller starts promoted;
@@ -30,7 +31,7 @@ Promotion
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Literal
 
 from twin.model import Fleet
@@ -46,6 +47,7 @@ def reference_evaluate(
     held_up: Iterable[str] = (),
     surge: float | str = 1.0,
     promoted: Literal["auto"] | Collection[str] = "auto",
+    caps: Mapping[str, float] | None = None,
 ) -> tuple[dict[str, bool], dict[str, float]]:
     """Evaluate one scenario the slow, obvious way.
 
@@ -62,6 +64,8 @@ def reference_evaluate(
         multiplier for that name, 1 when it declares none.
     promoted : "auto" or collection of service names
         Which active-standby services count their standby replicas.
+    caps : mapping of service name to a fraction, optional
+        Upper bound on a service's own served fraction.
 
     Returns
     -------
@@ -126,7 +130,10 @@ def reference_evaluate(
         if service.data_quorum is not None and holders < service.data_quorum:
             return 0.0
         multiplier = service.surges.get(surge, 1.0) if isinstance(surge, str) else surge
-        return min(1.0, capacity / (service.demand_rps * multiplier))
+        value = min(1.0, capacity / (service.demand_rps * multiplier))
+        if caps and service.name in caps:
+            value = min(value, caps[service.name])
+        return value
 
     def settle(promoted_names: set[str]) -> dict[str, float]:
         served = {name: 1.0 for name in services}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from twin.errors import UsageError, shown
 from twin.model import Fleet
-from twin.scenario_spec import (
+from twin.model.scenarios import (
     ComponentFailure,
     CoolingPlantLoss,
     GeneratorFailToStart,

@@ -37,10 +37,10 @@ from typing import Any
 
 import pulumi
 
-from twin.documents import load_fleet
+from twin.analysis.headline import headline
 from twin.errors import DefinitionError, UsageError
 from twin.model import Fleet, Requirement, Service, Site, Zone
-from twin.report import headline
+from twin.model.documents import load_fleet
 from twin.sources import apply_overrides, build_stack
 
 __all__ = [

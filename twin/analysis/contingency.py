@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from twin.engine import BatchEvaluation, Evaluator
-from twin.graph import EPSILON
+from twin.analysis.engine import BatchEvaluation
+from twin.analysis.graph import EPSILON
+from twin.analysis.twin import Twin, as_twin
 from twin.model import COMPONENT_TYPES, SCHEMA_VERSION, Fleet
 
 __all__ = [
@@ -150,10 +151,9 @@ def common_cause_groups(fleet: Fleet) -> list[tuple[str, str, list[str]]]:
 
 
 def contingency(
-    fleet: Fleet,
+    source: Twin | Fleet,
     order: int = 1,
     all_pairs: bool = False,
-    evaluator: Evaluator | None = None,
     progress: ProgressFn | None = None,
     max_listed: int | None = 200,
     full: bool = False,
@@ -162,6 +162,8 @@ def contingency(
 
     Parameters
     ----------
+    source : Twin or Fleet
+        The compiled twin (a fleet is compiled on the spot).
     order : 1 or 2
         2 adds every pair of infrastructure components that are not single points
         of failure themselves (``all_pairs`` draws from every component).
@@ -175,11 +177,13 @@ def contingency(
     """
     if order not in (1, 2):
         raise ValueError("order must be 1 or 2")
-    ev = evaluator or Evaluator(fleet)
-    graph = ev.graph
-    base = sorted(graph.component_index[n] for n in transient_sources(fleet))
+    twin = as_twin(source)
+    fleet = twin.fleet
+    ev = twin.evaluator
+    graph = twin.graph
+    base = sorted(graph.component_index[n] for n in twin.transient_sources)
     baseline = ev.evaluate(base)
-    context = _Context(fleet, ev, baseline.up, baseline.served, full=full)
+    context = _Context(twin, baseline.up, baseline.served, full=full)
     if full:
         max_listed = None
     names = graph.component_names
@@ -262,15 +266,10 @@ class _Context:
     """
 
     def __init__(
-        self,
-        fleet: Fleet,
-        ev: Evaluator,
-        base_up: np.ndarray,
-        base_served: np.ndarray,
-        full: bool = False,
+        self, twin: Twin, base_up: np.ndarray, base_served: np.ndarray, full: bool = False
     ) -> None:
         self.full = full
-        graph = ev.graph
+        graph = twin.graph
         self.graph = graph
         self.base_served = base_served
         self.is_row = np.asarray(graph.is_row, dtype=bool)
@@ -278,7 +277,7 @@ class _Context:
         self.racks = np.asarray(graph.row_racks)
         self.servers = np.asarray(graph.row_servers)
         self.load = np.asarray(graph.row_it_load_kw, dtype=float)
-        self.transient = {graph.component_index[n] for n in transient_sources(fleet)}
+        self.transient = {graph.component_index[n] for n in twin.transient_sources}
 
     def _services_hurt(self, served: np.ndarray) -> np.ndarray:
         return np.flatnonzero(served < self.base_served - EPSILON)

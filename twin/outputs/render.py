@@ -84,7 +84,7 @@ def _power(kw: float) -> str:
 
 def _environment(autoescape: bool) -> Environment:
     env = Environment(
-        loader=PackageLoader("twin", "templates"),
+        loader=PackageLoader("twin.outputs", "templates"),
         # the templates end in .j2, so autoescaping is switched on explicitly, not by suffix
         autoescape=autoescape,
         undefined=StrictUndefined,

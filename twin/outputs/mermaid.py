@@ -19,21 +19,23 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from twin.analysis.timeline import EventKind, Timeline, TimelineEvent
 from twin.model import Fleet
-from twin.timeline import Timeline
 
 __all__ = ["blast_radius_mermaid", "mermaid_label"]
 
 _SAFE_CHARS = re.compile(r"[A-Za-z0-9 _.,:/()+=-]")
-_EVENT_KINDS = (
-    "scenario",
-    "fire_spread",
-    "deenergized",
-    "generator_failed_to_start",
-    "generator_out_of_fuel",
-    "thermal_storage_exhausted",
+_EVENT_KINDS = frozenset(
+    {
+        EventKind.SCENARIO,
+        EventKind.FIRE_SPREAD,
+        EventKind.DEENERGIZED,
+        EventKind.GENERATOR_FAILED_TO_START,
+        EventKind.GENERATOR_OUT_OF_FUEL,
+        EventKind.THERMAL_STORAGE_EXHAUSTED,
+    }
 )
 
 
@@ -59,14 +61,19 @@ def blast_radius_mermaid(fleet: Fleet, timeline: Timeline, max_edges: int = 500)
     index = {c.name: (site.name, c) for site, c in fleet.components()}
     order = {name: i for i, name in enumerate(index)}
 
-    failed: dict[str, tuple[float, str]] = {}
+    failed: dict[str, TimelineEvent] = {}
     events: list[tuple[str, str]] = []  # (event key, label)
+    keys: dict[int, str] = {}  # event id → key, for the events drawn as nodes
+    always: set[str] = set()  # drawn even without an edge: what started it
     for e in timeline.events:
-        if e.kind == "component_down" and e.subject in index and e.subject not in failed:
-            failed[e.subject] = (e.time_s, e.cause)
+        if e.kind == EventKind.COMPONENT_DOWN and e.subject in index and e.subject not in failed:
+            failed[e.subject] = e
         elif e.kind in _EVENT_KINDS:
             label = f"{e.kind.replace('_', ' ')}: {e.subject} ({e.cause}) at t+{e.time_s:g} s"
-            events.append((f"{e.kind}|{e.subject}|{e.time_s!r}", label))
+            keys[e.id] = f"e{e.id}"
+            events.append((keys[e.id], label))
+            if e.kind in (EventKind.SCENARIO, EventKind.GENERATOR_FAILED_TO_START):
+                always.add(keys[e.id])
     degraded: list[str] = []
     for name, (_, comp) in index.items():
         if name in failed:
@@ -86,8 +93,9 @@ def blast_radius_mermaid(fleet: Fleet, timeline: Timeline, max_edges: int = 500)
             if s in failed:
                 comp_edges.append((s, name))
     event_edges: list[tuple[str, str]] = []
-    for name, (_, cause) in sorted(failed.items(), key=lambda kv: order[kv[0]]):
-        key = _event_for(name, cause, events)
+    for name, event in sorted(failed.items(), key=lambda kv: order[kv[0]]):
+        # the event that failed it directly; none when it lost a supply
+        key = keys.get(event.trigger) if event.trigger is not None else None
         if key is not None:
             event_edges.append((key, name))
 
@@ -114,38 +122,19 @@ def blast_radius_mermaid(fleet: Fleet, timeline: Timeline, max_edges: int = 500)
         )
         if len(edges) <= max_edges or note == strategies[-1][0]:
             break
-    return _render(timeline, events, groups, edges, max_edges, note, state, index)
-
-
-def _event_for(name: str, cause: str, events: list[tuple[str, str]]) -> str | None:
-    """The event that failed a component directly (None when it lost a supplier)."""
-    if cause.startswith("lost "):
-        return None
-    for key, _ in events:
-        if key.split("|", 2)[1] == name:  # out of fuel, storage exhausted, failed to start
-            return key
-    for key, _ in events:
-        kind, subject, _t = key.split("|", 2)
-        zone = subject.split("/", 1)[-1]
-        if cause == f"fire in {zone}" and kind in ("scenario", "fire_spread"):
-            return key
-        if cause == f"{zone} de-energised by fire service" and kind == "deenergized":
-            return key
-        if cause == "failed to start" and kind == "generator_failed_to_start":
-            return key
-    scenario = [key for key, _ in events if key.startswith("scenario|")]
-    return scenario[-1] if scenario else None
+    return _render(timeline, events, always, groups, edges, max_edges, note, state, index)
 
 
 def _render(
     timeline: Timeline,
     events: list[tuple[str, str]],
+    always: set[str],
     groups: dict[str, list[str]],
     edges: list[tuple[str, str]],
     max_edges: int,
     note: str,
     state: Callable[[str], str],
-    index: dict[str, tuple[str, object]],
+    index: Mapping[str, tuple[str, object]],
 ) -> str:
     ids: dict[str, str] = {}
     lines = ["graph LR"]
@@ -157,7 +146,7 @@ def _render(
         edges = edges[:max_edges]
     used_events = {a for a, _ in edges} | {b for _, b in edges}
     for key, label in events:
-        if key in used_events or key.startswith(("scenario|", "generator_failed")):
+        if key in used_events or key in always:
             ids[key] = f"n{len(ids)}"
             lines.append(f"  {ids[key]}{{{{{mermaid_label(label)}}}}}")
     for key, members in groups.items():

@@ -3,7 +3,7 @@
 :func:`build_report` is the one place that decides what a full report contains:
 the model summary, the tier verdict per site, N-1 contingency with common-cause
 groups, every catalog scenario's timeline, and surge headroom. The result is
-plain data (:class:`Report`); :mod:`twin.render` turns it into JSON, Markdown or
+plain data (:class:`Report`); :mod:`twin.outputs.render` turns it into JSON, Markdown or
 HTML. Resilience gates (``--fail-on``) are evaluated here too.
 """
 
@@ -14,59 +14,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from twin.catalog import catalog
-from twin.contingency import ContingencyReport, contingency
-from twin.engine import Evaluator
+from twin.analysis.contingency import ContingencyReport, contingency
+from twin.analysis.headroom import HeadroomRow, surge_headroom
+from twin.analysis.summary import FleetSummary, summarize
+from twin.analysis.tier import TierReport, tier_verdict
+from twin.analysis.timeline import Timeline, simulate
+from twin.analysis.twin import Twin, as_twin
 from twin.errors import UsageError, shown
 from twin.model import SCHEMA_VERSION, Fleet
-from twin.summary import FleetSummary, summarize
-from twin.tier import TierReport, tier_verdict
-from twin.timeline import Timeline, simulate
+from twin.model.catalog import catalog
 
 __all__ = [
     "GATES",
     "Gate",
     "GateResult",
-    "HeadroomRow",
     "Report",
     "build_report",
     "evaluate_gates",
-    "headline",
     "parse_gates",
-    "surge_headroom",
 ]
 
 ProgressFn = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True)
-class HeadroomRow:
-    """A service at one demand level: healthy, and after the worst single-site loss."""
-
-    service: str
-    level: str
-    multiplier: float
-    demand_rps: float
-    capacity_rps: float
-    served: float
-    headroom: float  # capacity / demand − 1 with everything healthy
-    worst_site: str | None
-    served_after_worst_site_loss: float | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "service": self.service,
-            "level": self.level,
-            "multiplier": self.multiplier,
-            "demand_rps": round(self.demand_rps, 6),
-            "capacity_rps": round(self.capacity_rps, 6),
-            "served": round(self.served, 6),
-            "headroom": round(self.headroom, 6),
-            "worst_site": self.worst_site,
-            "served_after_worst_site_loss": None
-            if self.served_after_worst_site_loss is None
-            else round(self.served_after_worst_site_loss, 6),
-        }
 
 
 @dataclass(frozen=True)
@@ -110,46 +78,8 @@ class Report:
         }
 
 
-def surge_headroom(fleet: Fleet, evaluator: Evaluator | None = None) -> list[HeadroomRow]:
-    """Per service and demand level: capacity, served fraction, and the worst site loss."""
-    ev = evaluator or Evaluator(fleet)
-    levels: dict[str, None] = {"baseline": None}
-    for service in fleet.services:
-        levels.update(dict.fromkeys(service.surges))
-    site_sets = {s.name: [c.name for c in s.components] for s in fleet.sites}
-    rows = []
-    for level in levels:
-        surge: float | str = 1.0 if level == "baseline" else level
-        healthy = ev.evaluate((), surge=surge)
-        losses = [(site, ev.evaluate(names, surge=surge)) for site, names in site_sets.items()]
-        for service in fleet.services:
-            m = 1.0 if level == "baseline" else float(service.surges.get(level, 1.0))
-            capacity = sum(r.capacity_rps for r in service.replicas if r.role == "active")
-            demand = service.demand_rps * m
-            worst_site, worst = None, None
-            if len(fleet.sites) > 1:
-                worst_site, evaluation = min(
-                    losses, key=lambda kv: kv[1].served_fraction(service.name)
-                )
-                worst = evaluation.served_fraction(service.name)
-            rows.append(
-                HeadroomRow(
-                    service=service.name,
-                    level=level,
-                    multiplier=m,
-                    demand_rps=demand,
-                    capacity_rps=capacity,
-                    served=healthy.served_fraction(service.name),
-                    headroom=capacity / demand - 1.0,
-                    worst_site=worst_site,
-                    served_after_worst_site_loss=worst,
-                )
-            )
-    return rows
-
-
 def build_report(
-    fleet: Fleet,
+    fleet: Twin | Fleet,
     source: str,
     *,
     scenarios: list[str] | None = None,
@@ -158,13 +88,13 @@ def build_report(
     full: bool = False,
 ) -> Report:
     """Run tier, contingency, the catalog's timelines and surge headroom on ``fleet``."""
-    ev = Evaluator(fleet)
+    twin = as_twin(fleet)
+    fleet = twin.fleet
     report = Report(source=source, summary=summarize(fleet))
-    report.tier = tier_verdict(fleet, ev)
+    report.tier = tier_verdict(twin)
     report.contingency = contingency(
-        fleet,
+        twin,
         order=order,
-        evaluator=ev,
         progress=(lambda d, t: progress("contingency", d, t)) if progress else None,
         full=full,
     )
@@ -172,34 +102,11 @@ def build_report(
     if scenarios is not None:
         specs = [s for s in specs if s.name in set(scenarios)]
     for k, spec in enumerate(specs):
-        report.timelines.append(simulate(fleet, spec, ev))
+        report.timelines.append(simulate(twin, spec))
         if progress:
             progress("scenarios", k + 1, len(specs))
-    report.headroom = surge_headroom(fleet, ev)
+    report.headroom = surge_headroom(twin)
     return report
-
-
-def headline(fleet: Fleet) -> dict[str, Any]:
-    """The twin's headline results as plain values (Pulumi stack outputs, PR summaries):
-    tier per site, single points of failure, and surge headroom per service."""
-    ev = Evaluator(fleet)
-    tiers = tier_verdict(fleet, ev)
-    spofs = contingency(fleet, evaluator=ev).single_points_of_failure
-    headroom: dict[str, dict[str, float]] = {}
-    after_site_loss: dict[str, dict[str, float]] = {}
-    for row in surge_headroom(fleet, ev):
-        headroom.setdefault(row.service, {})[row.level] = round(row.headroom, 6)
-        if row.served_after_worst_site_loss is not None:
-            after_site_loss.setdefault(row.service, {})[row.level] = round(
-                row.served_after_worst_site_loss, 6
-            )
-    return {
-        "tier": {t.site: t.roman for t in tiers.sites},
-        "tierVerdict": {t.site: t.verdict for t in tiers.sites},
-        "singlePointsOfFailure": [i.label for i in spofs],
-        "surgeHeadroom": headroom,
-        "servedAfterWorstSiteLoss": after_site_loss,
-    }
 
 
 # --------------------------------------------------------------------------- gates
@@ -283,22 +190,22 @@ def parse_gates(text: str | None) -> list[Gate]:
 
 
 def evaluate_gates(
-    report: Report, gates: list[Gate], fleet: Fleet | None = None
+    report: Report, gates: list[Gate], fleet: Twin | Fleet | None = None
 ) -> list[GateResult]:
     """Check ``gates`` against ``report``, first running any analysis a gate needs that
     the report lacks (so ``contingency --fail-on tier<III`` really checks the tier)."""
     if fleet is not None and gates:
-        ev: Evaluator | None = None
+        twin: Twin | None = None
         for gate in gates:
             needs = _GATE_NEEDS[gate.name.split("<")[0]]
             if getattr(report, needs) in (None, []):
-                ev = ev or Evaluator(fleet)
+                twin = twin or as_twin(fleet)
                 if needs == "tier":
-                    report.tier = tier_verdict(fleet, ev)
+                    report.tier = tier_verdict(twin)
                 elif needs == "contingency":
-                    report.contingency = contingency(fleet, evaluator=ev)
+                    report.contingency = contingency(twin)
                 else:
-                    report.timelines = [simulate(fleet, s, ev) for s in catalog(fleet)]
+                    report.timelines = [simulate(twin, s) for s in catalog(twin.fleet)]
     report.gates = [g.check(report) for g in gates]
     return report.gates
 

@@ -14,10 +14,10 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from twin.diagrams import VIEWS, render_view_svg
-from twin.mermaid import blast_radius_mermaid
+from twin.analysis.timeline import Timeline
 from twin.model import Fleet
-from twin.timeline import Timeline
+from twin.outputs.diagrams import VIEWS, render_view_svg
+from twin.outputs.mermaid import blast_radius_mermaid
 
 __all__ = ["MAX_OVERLAYS", "Figure", "overlay_timelines", "report_figures", "worst_mermaid"]
 

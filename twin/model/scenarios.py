@@ -2,7 +2,7 @@
 
 A scenario is data, like the rest of the model: a stack may declare its own in
 ``Fleet.scenarios`` and model documents carry them. The catalog
-(:mod:`twin.catalog`) generates the standard ones for any fleet.
+(:mod:`twin.model.catalog`) generates the standard ones for any fleet.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from twin.model.types import NAME_PATTERN
+
 __all__ = [
-    "NAME_PATTERN",
     "ComponentFailure",
     "CoolingPlantLoss",
     "Event",
@@ -25,17 +26,12 @@ __all__ = [
     "ZoneFire",
 ]
 
-NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+$"
-"""What a name may not contain: control characters (C0, C1), bidi controls and
-zero-width characters, which would let a name rewrite a terminal or reorder a report."""
-
-
 _Name = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=NAME_PATTERN)]
 _At = Annotated[float, Field(ge=0, description="Seconds after the scenario starts.")]
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True, frozen=True)
 
     at_s: _At = 0.0
 
@@ -115,7 +111,7 @@ Event = Annotated[
 class ScenarioSpec(BaseModel):
     """A named scenario: what happens, and when."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True, frozen=True)
 
     name: _Name
     description: str = Field(default="", max_length=2000)

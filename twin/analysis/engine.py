@@ -1,6 +1,6 @@
 """The fast failure-propagation engine.
 
-Semantics (the contract; :mod:`twin.reference` implements the same one naively)
+Semantics (the contract; :mod:`twin.analysis.reference` implements the same one naively)
 ---------------------------------------------------------------------------------
 Components
     A component is UP iff it is not in the failed set AND (it is in ``held_up`` OR
@@ -20,7 +20,8 @@ Services
     ``capacity_s = Σ capacity_rps × live_fraction`` over counted replicas. With a
     ``data_quorum``, the number of replicas that store data and have at least one
     UP row (any role) must reach the quorum, else ``own_s = 0``; otherwise
-    ``own_s = min(1, capacity_s / (demand_rps × surge))``.
+    ``own_s = min(1, capacity_s / (demand_rps × surge))``, and at most ``caps[s]``
+    when a cap is given (traffic still being re-routed, say).
     ``served_s = min(own_s, min over depends_on of served_d)``, the GREATEST
     fixpoint from 1.0 downward (dependency cycles allowed).
 Promotion
@@ -50,19 +51,24 @@ row; a changed service re-queues its dependants and, when it drops to 0, the
 services it controls. Chaotic iteration downward from a post-fixpoint of a
 monotone operator reaches its greatest fixpoint, so the result equals the
 from-the-top definition.
+
+Long on purpose: the evaluator's hot loops (propagation, rollback, prefix sharing,
+service settling) share one incremental state and its invariants (gate sums, met
+flags, unmet counts, undo logs); splitting them across modules would spread those
+invariants over several files. The two result types come first, the evaluator after.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from twin.graph import EPSILON, CompiledGraph, compile_fleet
+from twin.analysis.graph import EPSILON, CompiledGraph, compile_fleet
 from twin.model import Fleet
 
 __all__ = ["BatchEvaluation", "Evaluation", "Evaluator", "Promoted", "Surge"]
@@ -95,6 +101,32 @@ class Evaluation:
     up: np.ndarray
     served: np.ndarray
     promoted: np.ndarray
+    met: np.ndarray | None = None
+    """Whether each requirement group (gate) is met in this state, shape (n_gates,);
+    None for results of :meth:`Evaluator.evaluate_many`."""
+
+    def gates_met(self, component: str | int) -> bool:
+        """Whether every requirement group of ``component`` is met (it may still be up
+        without them when it is held up, e.g. a UPS on battery)."""
+        return self.first_unmet_gate(component) is None
+
+    def first_unmet_gate(self, component: str | int) -> int | None:
+        """The first requirement group of ``component`` that is not met (a gate index,
+        see :class:`~twin.analysis.graph.CompiledGraph`), or None."""
+        if self.met is None:
+            raise ValueError("gate states are kept by Evaluator.evaluate only")
+        (c,) = self.graph.components_of([component])
+        ptr = self.graph.owner_gate_ptr
+        for k in range(int(ptr[c]), int(ptr[c + 1])):
+            if not self.met[k]:
+                return k
+        return None
+
+    def replica_live(self, replica: int) -> float:
+        """Live fraction of a replica: its up rows over its rows (the service rule)."""
+        g = self.graph
+        rows = g.replica_row[g.replica_row_ptr[replica] : g.replica_row_ptr[replica + 1]]
+        return int(self.up[rows].sum()) / len(rows)
 
     @property
     def down(self) -> np.ndarray:
@@ -276,6 +308,7 @@ class Evaluator:
         held_up: Iterable[str | int] = (),
         surge: Surge = 1.0,
         promoted: Promoted = "auto",
+        caps: Mapping[str | int, float] | None = None,
     ) -> Evaluation:
         """Evaluate one scenario.
 
@@ -290,24 +323,31 @@ class Evaluator:
             service then takes its own multiplier for it (1 when it declares none).
         promoted : "auto" or collection of service names or indices
             Which active-standby services count their standby replicas.
+        caps : mapping of service name or index to a fraction, optional
+            An upper bound on a service's own served fraction (traffic still being
+            re-routed away from a lost replica, say); dependants are capped through
+            their dependencies as usual.
 
         Returns
         -------
         Evaluation
+            With :attr:`Evaluation.met`, the state of every requirement group.
         """
         failed_idx = self.graph.components_of(failed)
         held_idx = self.graph.components_of(held_up)
         key, flags = self._promotion(promoted)
         surge = _check_surge(surge)
+        cap_list = self._caps(caps)
         root = self._begin(held_idx)
         try:
             self._fail(failed_idx)
             up = np.ones(self._n, dtype=bool)
             up[self._downed] = False
-            served, prom = self._services(surge, key, flags)
+            met = np.frombuffer(bytes(self._met), dtype=np.uint8).astype(bool)
+            served, prom = self._services(surge, key, flags, cap_list)
         finally:
             self._end(root, held_idx)
-        return Evaluation(self.graph, up, np.array(served), np.array(prom, dtype=bool))
+        return Evaluation(self.graph, up, np.array(served), np.array(prom, dtype=bool), met)
 
     def downstream_cone(
         self, failed: Iterable[str | int], held_up: Iterable[str | int] = ()
@@ -477,12 +517,31 @@ class Evaluator:
         flags = [s in idx for s in range(self._m)]
         return idx, flags
 
+    def _caps(self, caps: Mapping[str | int, float] | None) -> list[float] | None:
+        if not caps:
+            return None
+        out = [1.0] * self._m
+        for s, cap in zip(self.graph.services_of(caps), caps.values(), strict=True):
+            if not 0.0 <= cap <= 1.0:
+                raise ValueError(f"a service cap is a fraction in [0, 1], not {cap!r}")
+            out[s] = min(out[s], float(cap))
+        return out
+
     def _services(
-        self, surge: Surge, key: object, flags: list[bool] | None
+        self,
+        surge: Surge,
+        key: object,
+        flags: list[bool] | None,
+        caps: list[float] | None = None,
     ) -> tuple[list[float], list[bool]]:
         """Served fractions and promotion for the current component state."""
         if not self._m:
             return [], []
+        down_rows = self._down_rows()
+        if caps is not None:  # no cached baseline holds for capped services: settle them all
+            x = [1.0] * self._m
+            self._settle(x, down_rows, list(range(self._m)), surge, flags, caps)
+            return x, self._promoted_flags(x, flags)
         base = self._service_base.get((surge, key))
         if base is None:
             x = [1.0] * self._m
@@ -491,6 +550,14 @@ class Evaluator:
                 self._service_base.clear()
             self._service_base[(surge, key)] = base = x
         x = base.copy()
+        if down_rows:
+            rep_service = self._rep_service
+            touched = sorted({rep_service[r] for r in down_rows})
+            self._settle(x, down_rows, touched, surge, flags)
+        return x, self._promoted_flags(x, flags)
+
+    def _down_rows(self) -> dict[int, int]:
+        """Replica → number of its rows down in the current state."""
         down_rows: dict[int, int] = {}
         is_row = self._is_row
         row_replicas = self._row_replicas
@@ -498,11 +565,7 @@ class Evaluator:
             if is_row[c]:
                 for r in row_replicas[c]:
                     down_rows[r] = down_rows.get(r, 0) + 1
-        if down_rows:
-            rep_service = self._rep_service
-            touched = sorted({rep_service[r] for r in down_rows})
-            self._settle(x, down_rows, touched, surge, flags)
-        return x, self._promoted_flags(x, flags)
+        return down_rows
 
     def _promoted_flags(self, x: list[float], flags: list[bool] | None) -> list[bool]:
         if flags is not None:
@@ -511,7 +574,14 @@ class Evaluator:
         mode = self._standby_mode
         return [mode[s] and ctl[s] >= 0 and x[ctl[s]] > 0.0 for s in range(self._m)]
 
-    def _own(self, s: int, x: list[float], down_rows: dict[int, int], surge: Surge, flags) -> float:
+    def _own(
+        self,
+        s: int,
+        x: list[float],
+        down_rows: dict[int, int],
+        surge: Surge,
+        flags: list[bool] | None,
+    ) -> float:
         if flags is None:
             ctl = self._controller[s]
             promoted = self._standby_mode[s] and ctl >= 0 and x[ctl] > 0.0
@@ -543,6 +613,7 @@ class Evaluator:
         work: list[int],
         surge: Surge,
         flags: list[bool] | None,
+        caps: list[float] | None = None,
     ) -> None:
         """Chaotic iteration downward from ``x`` (a post-fixpoint) to the greatest fixpoint."""
         deps = self._deps
@@ -555,6 +626,8 @@ class Evaluator:
             s = stack.pop()
             queued.discard(s)
             v = self._own(s, x, down_rows, surge, flags)
+            if caps is not None and caps[s] < v:
+                v = caps[s]
             for d in deps[s]:
                 if x[d] < v:
                     v = x[d]

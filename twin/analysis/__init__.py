@@ -1,0 +1,4 @@
+"""Analyses over a compiled fleet.
+
+Graph, engine and oracle, timelines, contingency, tier, headroom.
+"""

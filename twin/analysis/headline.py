@@ -1,0 +1,43 @@
+"""The twin's headline: tier per site, single points of failure, surge headroom."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twin.analysis.contingency import contingency
+from twin.analysis.headroom import surge_headroom
+from twin.analysis.tier import tier_verdict
+from twin.analysis.twin import Twin, as_twin
+from twin.model import Fleet
+
+__all__ = ["headline"]
+
+
+def headline(source: Twin | Fleet) -> dict[str, Any]:
+    """The twin's headline results as plain values (Pulumi stack outputs, PR summaries):
+    tier per site, single points of failure, and surge headroom per service.
+
+    Computed once per twin (memoised), however many resources or outputs read it.
+    """
+    twin = as_twin(source)
+    return twin.memo("headline", lambda: _headline(twin))
+
+
+def _headline(twin: Twin) -> dict[str, Any]:
+    tiers = tier_verdict(twin)
+    spofs = contingency(twin).single_points_of_failure
+    headroom: dict[str, dict[str, float]] = {}
+    after_site_loss: dict[str, dict[str, float]] = {}
+    for row in surge_headroom(twin):
+        headroom.setdefault(row.service, {})[row.level] = round(row.headroom, 6)
+        if row.served_after_worst_site_loss is not None:
+            after_site_loss.setdefault(row.service, {})[row.level] = round(
+                row.served_after_worst_site_loss, 6
+            )
+    return {
+        "tier": {t.site: t.roman for t in tiers.sites},
+        "tierVerdict": {t.site: t.verdict for t in tiers.sites},
+        "singlePointsOfFailure": [i.label for i in spofs],
+        "surgeHeadroom": headroom,
+        "servedAfterWorstSiteLoss": after_site_loss,
+    }

@@ -1,0 +1,119 @@
+"""From the steady states a simulation went through to a :class:`Timeline`: IT lost over
+time, and per service its downtime, degraded time and lowest / final served fraction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from twin.analysis.engine import Evaluation
+from twin.analysis.graph import EPSILON
+from twin.analysis.timeline.records import LossPoint, ServiceOutcome, Timeline
+from twin.model import RackRow, Service
+from twin.model.scenarios import Surge
+
+if TYPE_CHECKING:
+    from twin.analysis.timeline.simulation import Simulation
+
+__all__ = ["Segment", "assemble"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """The steady state from ``start_s`` until the next segment (or the horizon)."""
+
+    start_s: float
+    evaluation: Evaluation
+    served: dict[str, dict[str, float]]
+
+
+def assemble(sim: Simulation, segments: list[Segment], levels: list[str]) -> Timeline:
+    """The :class:`Timeline` of a finished simulation."""
+    end = sim.horizon
+    twin = sim.twin
+    services = twin.fleet.services
+    rows = [(twin.graph.component_index[n], row) for n, row in twin.all(RackRow).items()]
+    losses: list[LossPoint] = []
+    outcomes = {s.name: ServiceOutcome(s.name) for s in services}
+    surges = [(e.at_s, e.surge) for e in sim.spec.events if isinstance(e, Surge)]
+    for k, segment in enumerate(segments):
+        start, up, served = segment.start_s, segment.evaluation.up, segment.served
+        stop = segments[k + 1].start_s if k + 1 < len(segments) else end
+        span = max(0.0, min(stop, end) - start)
+        lost = [row for i, row in rows if not up[i]]
+        point = LossPoint(
+            start,
+            len(lost),
+            sum(r.racks for r in lost),
+            sum(r.servers for r in lost),
+            sum(r.it_load_kw for r in lost),
+        )
+        if not losses or (losses[-1].rows, losses[-1].servers) != (point.rows, point.servers):
+            losses.append(point)
+        scenario_level = "baseline"  # the scenario's demand level: surge events switch it
+        for at_s, surge in surges:
+            if at_s <= start:
+                scenario_level = surge
+        for service in services:
+            out = outcomes[service.name]
+            value = served[scenario_level][service.name] if scenario_level in served else 1.0
+            if value <= EPSILON:
+                out.downtime_s += span
+                if out.first_down_s is None:
+                    out.first_down_s = start
+            elif value < 1 - EPSILON:
+                out.degraded_s += span
+            if out.first_down_s is not None and value > EPSILON and out.restored_s is None:
+                out.restored_s = start
+            for level in levels:
+                if level in served:
+                    prev = out.min_served.get(level, 1.0)
+                    out.min_served[level] = min(prev, served[level][service.name])
+    names = twin.graph.component_names
+    states: list[tuple[float, list[str]]] = []
+    for segment in segments:
+        down = [names[i] for i in np.flatnonzero(~segment.evaluation.up)]
+        if not states or states[-1][1] != down:
+            states.append((segment.start_s, down))
+    final = segments[-1]
+    for level in levels:
+        last = final.served.get(level) or sim.services.served_at(level)
+        for service in services:
+            outcomes[service.name].final_served[level] = last[service.name]
+            outcomes[service.name].min_served.setdefault(level, last[service.name])
+    for service in services:
+        outcomes[service.name].final_headroom.update(
+            _headroom(sim, final.evaluation, service, levels)
+        )
+    return Timeline(
+        fleet=twin.fleet.name,
+        scenario=sim.spec.name,
+        description=sim.spec.description,
+        horizon_s=end,
+        surge=sim.state.surge_name,
+        events=sim.events.events,
+        losses=losses,
+        services=list(outcomes.values()),
+        down_at_end=sorted(names[i] for i in np.flatnonzero(~final.evaluation.up)),
+        demand_levels=levels,
+        states=states,
+    )
+
+
+def _headroom(
+    sim: Simulation, evaluation: Evaluation, service: Service, levels: list[str]
+) -> dict[str, float]:
+    """Live capacity over demand − 1 per level at the end (negative: short)."""
+    live = sim.services.live(evaluation, service.name)
+    capacity = sum(
+        r.capacity_rps * v
+        for r, v in zip(service.replicas, live, strict=True)
+        if r.role == "active" or service.name in sim.state.promoted
+    )
+    out: dict[str, float] = {}
+    for level in levels:
+        multiplier = 1.0 if level == "baseline" else float(service.surges.get(level, 1.0))
+        out[level] = capacity / (service.demand_rps * multiplier) - 1.0
+    return out

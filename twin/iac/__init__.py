@@ -1,0 +1,1 @@
+"""The Pulumi layer: the fleet declared as component resources."""

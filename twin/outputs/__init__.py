@@ -1,0 +1,1 @@
+"""Outputs: report assembly, JSON / Markdown / HTML, tables, diagrams, Mermaid, files."""

@@ -1,0 +1,32 @@
+"""A report as a document: Markdown for a pull request, HTML with its figures."""
+
+from __future__ import annotations
+
+from twin.model import Fleet
+from twin.outputs.layout import VIEWS
+from twin.outputs.render import render_html, render_markdown
+from twin.outputs.report import Report
+
+__all__ = ["html_report", "markdown_report"]
+
+
+def markdown_report(fleet: Fleet, report: Report) -> str:
+    """The Markdown report, with the worst scenario's Mermaid blast radius."""
+    from twin.outputs.figures import worst_mermaid  # matplotlib only when a report needs it
+
+    worst = worst_mermaid(fleet, report.timelines)
+    return render_markdown(
+        "report.md.j2",
+        report=report,
+        mermaid=worst[1] if worst else None,
+        mermaid_scenario=worst[0] if worst else None,
+    )
+
+
+def html_report(fleet: Fleet, report: Report) -> str:
+    """The self-contained HTML report, architecture views and overlays embedded."""
+    from twin.outputs.figures import report_figures
+
+    views = VIEWS if (report.tier or report.contingency) else ()
+    figures = report_figures(fleet, report.timelines, views=views)
+    return render_html("report.html.j2", report=report, figures=figures)

@@ -1,0 +1,199 @@
+"""Terminal tables for every command's ``--format table`` output."""
+
+from __future__ import annotations
+
+from twin.analysis.summary import FleetSummary
+from twin.model.scenarios import ScenarioSpec
+from twin.outputs.report import Report
+from twin.outputs.tables import format_table
+
+__all__ = [
+    "contingency_table",
+    "gates_table",
+    "report_table",
+    "scenarios_table",
+    "summary_table",
+    "tier_table",
+    "timeline_table",
+]
+
+
+def summary_table(summary: FleetSummary) -> str:
+    """What a fleet declares: per site, per kind, and its services."""
+    lines = [
+        f"fleet {summary.name}: {summary.regions} regions, {len(summary.sites)} sites, "
+        f"{summary.zones} zones, {summary.components} components, "
+        f"{len(summary.services)} services",
+        "",
+        format_table(
+            [
+                "site",
+                "region",
+                "zones",
+                "components",
+                "rows",
+                "racks",
+                "servers",
+                "IT kW",
+                "utility kW",
+                "generator kW",
+            ],
+            [
+                [
+                    s.name,
+                    s.region,
+                    s.zones,
+                    s.components,
+                    s.rows,
+                    s.racks,
+                    s.servers,
+                    s.it_load_kw,
+                    s.utility_kw,
+                    s.generator_kw,
+                ]
+                for s in summary.sites
+            ],
+        ),
+        "",
+        format_table(["kind", "count"], [[k, v] for k, v in summary.kinds.items()]),
+        "",
+        f"services: {', '.join(summary.services) or '(none)'}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def scenarios_table(specs: list[ScenarioSpec]) -> str:
+    """The scenario catalog: name and description."""
+    return (
+        format_table(["scenario", "description"], [[s.name, s.description] for s in specs]) + "\n"
+    )
+
+
+def gates_table(report: Report) -> str:
+    """The ``--fail-on`` gates and their results (empty when none were asked for)."""
+    if not report.gates:
+        return ""
+    rows = [[g.gate, "pass" if g.passed else "FAIL", g.detail] for g in report.gates]
+    return "\n" + format_table(["gate", "result", "detail"], rows) + "\n"
+
+
+def timeline_table(report: Report) -> str:
+    t = report.timelines[0]
+    lines = [f"scenario {t.scenario}: {t.description}", ""]
+    lines.append(
+        format_table(
+            ["time", "event", "subject", "cause"],
+            [[f"{e.time_s:,.1f} s", e.kind, e.subject, e.cause] for e in t.events],
+        )
+    )
+    lines.append("")
+    lines.append(
+        format_table(
+            ["time", "rows lost", "racks", "servers", "IT kW"],
+            [[f"{p.time_s:,.1f} s", p.rows, p.racks, p.servers, p.it_load_kw] for p in t.losses],
+        )
+    )
+    lines.append("")
+    lines.append(
+        format_table(
+            ["service", "downtime s", "degraded s", "lowest served", "at the end"],
+            [
+                [
+                    o.name,
+                    o.downtime_s,
+                    o.degraded_s,
+                    ", ".join(f"{k} {v:.0%}" for k, v in o.min_served.items()),
+                    ", ".join(f"{k} {v:.0%}" for k, v in o.final_served.items()),
+                ]
+                for o in t.services
+            ],
+        )
+    )
+    return "\n".join(lines) + "\n"
+
+
+def contingency_table(report: Report) -> str:
+    c = report.contingency
+    assert c is not None
+    lines = [
+        f"{c.scenarios_evaluated:,} failure sets evaluated; "
+        f"{len(c.single_points_of_failure)} single points of failure",
+        "",
+    ]
+    if c.single_points_of_failure:
+        lines.append(
+            format_table(
+                ["single point of failure", "rows", "servers", "chain of impact"],
+                [[i.label, i.rows, i.servers, i.chain()] for i in c.single_points_of_failure],
+            )
+        )
+        lines.append("")
+    if c.order == 2:
+        lines.append(f"{c.pairs_evaluated:,} pairs evaluated; critical pairs:")
+        lines.append(
+            format_table(
+                ["pair", "rows", "chain of impact"],
+                [[i.label, i.rows, i.chain()] for i in c.critical_pairs],
+            )
+        )
+        lines.append("")
+    harmful = c.harmful_common_cause
+    lines.append(f"{len(harmful)} of {len(c.common_cause)} common-cause groups hurt:")
+    lines.append(
+        format_table(
+            ["group", "kind", "rows", "servers", "chain of impact"],
+            [[i.label, i.kind, i.rows, i.servers, i.chain()] for i in harmful],
+        )
+    )
+    return "\n".join(lines) + "\n"
+
+
+def tier_table(report: Report) -> str:
+    assert report.tier is not None
+    return (
+        format_table(
+            ["site", "tier", "verdict"], [[t.site, t.roman, t.verdict] for t in report.tier.sites]
+        )
+        + "\n"
+    )
+
+
+def report_table(report: Report) -> str:
+    parts = [tier_table(report).rstrip("\n"), contingency_table(report)]
+    parts.append(
+        format_table(
+            ["scenario", "rows lost", "servers lost", "services down"],
+            [
+                [
+                    t.scenario,
+                    t.max_loss.rows,
+                    t.max_loss.servers,
+                    ", ".join(
+                        f"{o.name} {o.downtime_s / 3600:.1f} h"
+                        for o in t.services
+                        if o.downtime_s > 0
+                    )
+                    or "none",
+                ]
+                for t in report.timelines
+            ],
+        )
+    )
+    parts.append(
+        format_table(
+            ["service", "level", "served", "headroom", "after worst site loss"],
+            [
+                [
+                    h.service,
+                    h.level,
+                    f"{h.served:.0%}",
+                    f"{h.headroom:+.0%}",
+                    "–"
+                    if h.worst_site is None
+                    else f"{h.served_after_worst_site_loss:.0%} without {h.worst_site}",
+                ]
+                for h in report.headroom
+            ],
+        )
+    )
+    return "\n\n".join(parts) + "\n"
