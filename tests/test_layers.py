@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -85,3 +86,47 @@ def test_module_size(path):
             if isinstance(node, ast.ClassDef | ast.FunctionDef):
                 size = node.end_lineno - node.lineno + 1
                 assert size < 150, f"{path}: {node.name} is {size} lines"
+
+
+# --------------------------------------------------------------------------- one compiled twin
+
+
+@pytest.mark.parametrize("argv", [["report", "--format", "json"], ["tier"], ["contingency"]])
+def test_a_command_compiles_the_fleet_once(argv, capsys):
+    from twin.analysis.graph import compilations
+    from twin.cli import main
+
+    before = compilations()
+    assert main([argv[0], "--stack", "fleet", *argv[1:], "--fail-on", "spof,tier<IV,downtime"]) in (
+        0,
+        1,
+    )
+    capsys.readouterr()
+    assert compilations() - before == 1
+
+
+def test_models_are_frozen_and_a_twin_knows_when_it_is_stale():
+    from pydantic import ValidationError
+
+    from twin.analysis.twin import Twin
+    from twin.sources import build_stack
+
+    fleet = build_stack("lab")
+    twin = Twin(fleet)
+    with pytest.raises(ValidationError, match="frozen"):
+        fleet.name = "other"  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="frozen"):
+        fleet.sites[0].components[0].zone = "elsewhere"  # type: ignore[misc]
+    assert not twin.is_stale()
+    fleet.sites[0].components.pop()  # lists inside stay mutable: the fingerprint notices
+    assert twin.is_stale()
+
+
+def test_readme_architecture_matches_the_tree():
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## Architecture", 1)[1].split("```", 2)[1]
+    listed = set(re.findall(r"^(twin/[\w/]+\.py|twin/\w+/|stacks/)", block, re.M))
+    twin = ROOT / "twin"
+    packages = {f"twin/{p.name}/" for p in twin.iterdir() if (p / "__init__.py").exists()}
+    modules = {f"twin/{p.name}" for p in (ROOT / "twin").glob("*.py") if p.name != "__init__.py"}
+    assert packages | modules | {"stacks/"} == listed

@@ -346,3 +346,65 @@ def test_mechanical_draw_shortens_ride_through():
 def test_a_rack_row_states_its_draw_as_it_load():
     with pytest.raises(ValueError, match="it_load_kw"):
         RackRow(name="r", zone="z", racks=1, servers=1, it_load_kw=10, electrical_kw=5)
+
+
+# --------------------------------------------------------------------------- structured events
+
+
+def _pangyo_fire():
+    from twin.model.catalog import find_scenario as find
+
+    pangyo = build_stack("pangyo-2022")
+    return pangyo, simulate(pangyo, find(pangyo, "pangyo:fire:pangyo-b3-battery-room"))
+
+
+def test_events_carry_cause_kind_trigger_and_initiator():
+    from twin.analysis.timeline import CauseKind, EventKind
+
+    pangyo, timeline = _pangyo_fire()
+    fire = timeline.events[0]
+    assert (fire.kind, fire.cause_kind, fire.zone) == (
+        EventKind.SCENARIO,
+        CauseKind.FIRE_BREAKS_OUT,
+        "pangyo-b3-battery-room",
+    )
+    site = pangyo.sites[0]
+    in_room = {c.name for c in site.components_in("pangyo-b3-battery-room")}
+    downs = [e for e in timeline.events if e.kind == EventKind.COMPONENT_DOWN]
+    assert {e.subject for e in downs if e.trigger == fire.id} == in_room
+    for event in downs:
+        assert event.initiator == fire.id  # one scenario event set off everything
+        if event.trigger is None:
+            assert event.cause_kind == CauseKind.SUPPLY_LOST
+        else:
+            trigger = timeline.event(event.trigger)
+            assert trigger is not None and trigger.time_s <= event.time_s
+    cut = timeline.first(EventKind.DEENERGIZED)
+    assert cut is not None and cut.initiator == fire.id
+    assert {e.subject for e in downs if e.trigger == cut.id}  # the building cut fails components
+
+
+def test_pictures_read_structure_not_wording(monkeypatch):
+    """Rewording every cause changes no overlay state, mark or Mermaid edge."""
+    from twin.analysis.timeline import records
+    from twin.outputs.mermaid import blast_radius_mermaid
+    from twin.outputs.overlay import overlay_states
+
+    def structure(fleet, timeline):
+        overlay = overlay_states(fleet, timeline)
+        chart = blast_radius_mermaid(fleet, timeline)
+        edges = [line for line in chart.splitlines() if "-->" in line]
+        return (
+            overlay.states,
+            [(s, z) for s, z, _ in overlay.zone_marks],
+            [n for n, _ in overlay.component_marks],
+            [s for s, _ in overlay.site_marks],
+            edges,
+        )
+
+    pangyo, timeline = _pangyo_fire()
+    before = structure(pangyo, timeline)
+    reworded = {kind: f"reworded {kind.value}" for kind in records.CauseKind}
+    monkeypatch.setattr(records, "_TEXTS", reworded)
+    assert timeline.events[0].cause == "reworded fire_breaks_out"
+    assert structure(pangyo, timeline) == before

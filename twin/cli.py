@@ -24,6 +24,7 @@ from twin.analysis.contingency import contingency
 from twin.analysis.summary import summarize
 from twin.analysis.tier import tier_verdict
 from twin.analysis.timeline import simulate
+from twin.analysis.twin import Twin
 from twin.errors import DefinitionError, OutputError, UsageError, terminal_safe
 from twin.model import SCHEMA_VERSION, Fleet
 from twin.model.catalog import catalog, find_scenario
@@ -131,11 +132,11 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def _finish(
-    args: argparse.Namespace, fleet: Fleet, report: Report, table: Callable[[Report], str]
+    args: argparse.Namespace, twin: Twin, report: Report, table: Callable[[Report], str]
 ) -> int:
     """Evaluate the gates, render in the chosen format, and pick the exit code."""
-    evaluate_gates(report, parse_gates(args.fail_on), fleet)
-    text = _render(args, fleet, report, table)
+    evaluate_gates(report, parse_gates(args.fail_on), twin)
+    text = _render(args, twin.fleet, report, table)
     emit(text, args.out)
     return EXIT_OK if report.passed else EXIT_CHECK_FAILED
 
@@ -170,9 +171,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                 "events": [Surge(surge=args.surge), *spec.events],
             }
         )
+    twin = Twin(fleet)
     report = Report(source=_source_label(args), summary=summarize(fleet))
-    report.timelines.append(simulate(fleet, spec, horizon_s=args.horizon))
-    return _finish(args, fleet, report, timeline_table)
+    report.timelines.append(simulate(twin, spec, horizon_s=args.horizon))
+    return _finish(args, twin, report, timeline_table)
 
 
 def _check_detail(args: argparse.Namespace) -> None:
@@ -213,24 +215,24 @@ def cmd_contingency(args: argparse.Namespace) -> int:
     if args.all and args.order != 2:
         raise UsageError("--all widens the pairs of --order 2; it needs --order 2")
     _check_detail(args)
-    fleet = _fleet(args)
-    report = Report(source=_source_label(args), summary=summarize(fleet))
+    twin = Twin(_fleet(args))
+    report = Report(source=_source_label(args), summary=summarize(twin.fleet))
     with Progress("contingency") as bar:
         report.contingency = contingency(
-            fleet,
+            twin,
             order=args.order,
             all_pairs=args.all,
             progress=bar.update,
             full=args.detail == "full",
         )
-    return _finish(args, fleet, report, contingency_table)
+    return _finish(args, twin, report, contingency_table)
 
 
 def cmd_tier(args: argparse.Namespace) -> int:
-    fleet = _fleet(args)
-    report = Report(source=_source_label(args), summary=summarize(fleet))
-    report.tier = tier_verdict(fleet)
-    return _finish(args, fleet, report, tier_table)
+    twin = Twin(_fleet(args))
+    report = Report(source=_source_label(args), summary=summarize(twin.fleet))
+    report.tier = tier_verdict(twin)
+    return _finish(args, twin, report, tier_table)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -241,18 +243,19 @@ def cmd_report(args: argparse.Namespace) -> int:
             "--out-dir writes the JSON, Markdown and HTML reports; --out writes one: pick one"
         )
     _check_detail(args)
-    fleet = _fleet(args)
+    twin = Twin(_fleet(args))
+    fleet = twin.fleet
     with Progress("report") as bar:
         report = build_report(
-            fleet,
+            twin,
             _source_label(args),
             order=args.order,
             progress=lambda stage, d, t: bar.update(d, t, stage),
             full=args.detail == "full",
         )
     if not args.out_dir:
-        return _finish(args, fleet, report, report_table)
-    evaluate_gates(report, parse_gates(args.fail_on), fleet)
+        return _finish(args, twin, report, report_table)
+    evaluate_gates(report, parse_gates(args.fail_on), twin)
     stem = args.stack or "model"
     # every file is staged and published together: a failure or Ctrl-C leaves DIR as it was
     with OutputSet(args.out_dir) as files:

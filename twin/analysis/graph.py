@@ -37,7 +37,7 @@ import numpy as np
 
 from twin.model import Fleet
 
-__all__ = ["EPSILON", "CompiledGraph", "compile_fleet"]
+__all__ = ["EPSILON", "CompiledGraph", "compilations", "compile_fleet"]
 
 EPSILON = 1e-9
 """Tolerance of threshold comparisons: a gate is met when ``sum >= threshold - EPSILON``."""
@@ -227,12 +227,22 @@ def _indices(names: Iterable[str | int], index: dict[str, int], n: int, what: st
     return out
 
 
+_compilations = 0
+
+
+def compilations() -> int:
+    """How many fleets this process has compiled (tests check that a report compiles once)."""
+    return _compilations
+
+
 def compile_fleet(fleet: Fleet) -> CompiledGraph:
     """Compile ``fleet`` into a :class:`CompiledGraph`.
 
     The fleet is assumed valid (a :class:`Fleet` validates itself on construction);
     a supplier or row name that does not resolve raises ``KeyError``.
     """
+    global _compilations
+    _compilations += 1
     pairs = fleet.components()
     names = tuple(comp.name for _, comp in pairs)
     cindex = {name: i for i, name in enumerate(names)}

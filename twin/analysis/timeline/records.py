@@ -232,10 +232,15 @@ class TimelineEvent:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "id": self.id,
             "time_s": _round(self.time_s),
             "kind": str(self.kind),
             "subject": self.subject,
             "cause": self.cause,
+            "cause_kind": str(self.reason.kind),
+            "cause_source": self.reason.source,
+            "trigger": self.trigger,
+            "initiator": self.initiator,
         }
 
 
