@@ -23,6 +23,7 @@ error instead of a silently ignored key, and are frozen once validated.
 
 from twin.model.components import (
     COMPONENT_TYPES,
+    KIND_LABELS,
     KIND_MODULES,
     AnyComponent,
     AtsSwitch,
@@ -58,6 +59,7 @@ from twin.model.zones import SharedSpace, Suppression, Zone, ZoneKind
 
 __all__ = [
     "COMPONENT_TYPES",
+    "KIND_LABELS",
     "KIND_MODULES",
     "SCHEMA_VERSION",
     "AnyComponent",

@@ -17,6 +17,7 @@ from twin.model.types import Fraction, Kilowatts, Name, Probability, Seconds, St
 
 __all__ = [
     "COMPONENT_TYPES",
+    "KIND_LABELS",
     "KIND_MODULES",
     "AnyComponent",
     "AtsSwitch",
@@ -99,12 +100,14 @@ class ComponentBase(StrictModel):
 
     ``module`` and ``type_name`` make its Pulumi type token (``dctwin:power:Ups``);
     ``provides`` is the resource it supplies to the components that require it (none
-    for a battery or a rack row). The ``kind`` tag names it in documents.
+    for a battery or a rack row); ``label`` is its human name where the kind tag will
+    not do (``UPS``, ``battery string``). The ``kind`` tag names it in documents.
     """
 
     module: ClassVar[str] = ""
     type_name: ClassVar[str] = ""
     provides: ClassVar[Resource | None] = None
+    label: ClassVar[str] = ""
 
     def __init_subclass__(
         cls,
@@ -112,6 +115,7 @@ class ComponentBase(StrictModel):
         module: str = "",
         type_name: str = "",
         provides: Resource | None = None,
+        label: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init_subclass__(**kwargs)
@@ -119,6 +123,7 @@ class ComponentBase(StrictModel):
             cls.module = module
             cls.type_name = type_name
             cls.provides = provides
+            cls.label = label
 
     kind: str
 
@@ -168,7 +173,7 @@ class Switchgear(ComponentBase, module="power", type_name="Switchgear", provides
     capacity_kw: Kilowatts
 
 
-class AtsSwitch(ComponentBase, module="power", type_name="Ats", provides="power"):
+class AtsSwitch(ComponentBase, module="power", type_name="Ats", provides="power", label="ATS"):
     """Automatic transfer switch: picks a live source among its suppliers."""
 
     kind: Literal["ats"] = "ats"
@@ -176,7 +181,7 @@ class AtsSwitch(ComponentBase, module="power", type_name="Ats", provides="power"
     transfer_s: Seconds = Field(default=10.0, description="Transfer time.")
 
 
-class StaticSwitch(ComponentBase, module="power", type_name="Sts", provides="power"):
+class StaticSwitch(ComponentBase, module="power", type_name="Sts", provides="power", label="STS"):
     """Static transfer switch: sub-cycle transfer between two UPS outputs."""
 
     kind: Literal["sts"] = "sts"
@@ -193,7 +198,7 @@ class Generator(ComponentBase, module="power", type_name="Generator", provides="
     fuel_hours: float = Field(default=24.0, gt=0, description="Hours of fuel at rated load.")
 
 
-class Ups(ComponentBase, module="power", type_name="Ups", provides="power"):
+class Ups(ComponentBase, module="power", type_name="Ups", provides="power", label="UPS"):
     kind: Literal["ups"] = "ups"
     capacity_kw: Kilowatts = Field(description="Module output capacity, kW.")
     efficiency: Fraction = Field(default=0.95, description="Conversion/distribution efficiency.")
@@ -202,7 +207,7 @@ class Ups(ComponentBase, module="power", type_name="Ups", provides="power"):
     )
 
 
-class Battery(ComponentBase, module="power", type_name="Battery"):
+class Battery(ComponentBase, module="power", type_name="Battery", label="battery string"):
     kind: Literal["battery"] = "battery"
     energy_kwh: float = Field(gt=0, description="Usable stored energy, kWh.")
     efficiency: Fraction = Field(default=0.9, description="Discharge efficiency.")
@@ -213,7 +218,7 @@ class Battery(ComponentBase, module="power", type_name="Battery"):
     )
 
 
-class Pdu(ComponentBase, module="power", type_name="Pdu", provides="power"):
+class Pdu(ComponentBase, module="power", type_name="Pdu", provides="power", label="PDU"):
     kind: Literal["pdu"] = "pdu"
     capacity_kw: Kilowatts
     path: Literal["A", "B", "C"] | None = Field(
@@ -262,7 +267,11 @@ class Pump(ComponentBase, module="cooling", type_name="Pump", provides="cooling"
 
 
 class ChilledWaterLoop(
-    ComponentBase, module="cooling", type_name="ChilledWaterLoop", provides="cooling"
+    ComponentBase,
+    module="cooling",
+    type_name="ChilledWaterLoop",
+    provides="cooling",
+    label="chilled-water loop",
 ):
     kind: Literal["chw_loop"] = "chw_loop"
     cooling_kw: Kilowatts
@@ -276,7 +285,7 @@ class ThermalStorage(
     minutes: float = Field(gt=0, description="Minutes of ride-through at rated cooling.")
 
 
-class Crah(ComponentBase, module="cooling", type_name="Crah", provides="cooling"):
+class Crah(ComponentBase, module="cooling", type_name="Crah", provides="cooling", label="CRAH"):
     kind: Literal["crah"] = "crah"
     cooling_kw: Kilowatts = Field(description="Heat removed, kW.")
 
@@ -352,3 +361,8 @@ COMPONENT_TYPES: dict[str, type[ComponentBase]] = {
 
 KIND_MODULES: dict[str, str] = {kind: cls.module for kind, cls in COMPONENT_TYPES.items()}
 """Component kind → Pulumi module (``power``, ``cooling``, ``network``)."""
+
+KIND_LABELS: dict[str, str] = {
+    kind: cls.label or kind.replace("_", " ") for kind, cls in COMPONENT_TYPES.items()
+}
+"""Component kind → human name, for labels and legends."""

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from twin.analysis.ordering import suppliers_first
-from twin.model import Busway, Fleet, Pdu, Site
+from twin.model import KIND_LABELS, KIND_MODULES, Busway, Fleet, Pdu, Site
 
 __all__ = [
     "DETAIL_LEVELS",
@@ -65,57 +65,15 @@ DETAIL_LEVELS: tuple[int, ...] = (0, 1, 2)
 """0: summary (groups of like components); 1: only bulk kinds grouped; 2: everything."""
 
 _VIEW_KINDS: dict[str, frozenset[str]] = {
-    "power": frozenset(
-        {
-            "utility_feed",
-            "generator",
-            "switchgear",
-            "ats",
-            "transformer",
-            "sts",
-            "ups",
-            "battery",
-            "busway",
-            "pdu",
-            "rack_row",
-        }
-    ),
-    "cooling": frozenset(
-        {"cooling_tower", "chiller", "pump", "thermal_storage", "chw_loop", "crah", "rack_row"}
-    ),
-    "network": frozenset(
-        {"carrier_link", "border_router", "spine", "leaf", "backbone_link", "rack_row"}
-    ),
+    view: frozenset(kind for kind, module in KIND_MODULES.items() if module == view) | {"rack_row"}
+    for view in LAYERED_VIEWS
 }
+"""Kinds drawn in each layered view: the kinds of that module (the model says which), and
+the rack rows every view ends at."""
 
 _BULK_KINDS = frozenset({"rack_row", "battery", "leaf"})
 """Kinds still grouped at ``detail=1``: there are many of them and they are alike."""
 
-KIND_LABELS: dict[str, str] = {
-    "utility_feed": "utility feed",
-    "generator": "generator",
-    "switchgear": "switchgear",
-    "ats": "ATS",
-    "transformer": "transformer",
-    "sts": "STS",
-    "ups": "UPS",
-    "battery": "battery string",
-    "busway": "busway",
-    "pdu": "PDU",
-    "rack_row": "rack row",
-    "cooling_tower": "cooling tower",
-    "chiller": "chiller",
-    "pump": "pump",
-    "thermal_storage": "thermal storage",
-    "chw_loop": "chilled-water loop",
-    "crah": "CRAH",
-    "carrier_link": "carrier link",
-    "border_router": "border router",
-    "spine": "spine",
-    "leaf": "leaf",
-    "backbone_link": "backbone link",
-}
-"""Human names of component kinds, for labels and legends."""
 
 # Geometry, inches.
 NODE_W = 2.15
