@@ -51,7 +51,10 @@ ANSAN_SPEC = CampusSpec(
     # within the 40 MW facility capacity.
     rack_kw=6.0,
     power_redundancy="2N",  # source: A/B distribution to every server row (DESIGN.md)
-    cooling_redundancy="N+1",  # assumption: N+1 chillers, towers, pumps, CRAHs
+    # source: duplicated chilled-water paths; communications, control and cooling are each
+    # duplicated (DESIGN.md) → two plant paths, each with its own chillers and towers
+    # sized for the whole heat (2N); the two tower areas on the roof are an assumption.
+    cooling_redundancy="2N",
     # source: main feed from one substation, backup from a second, each 100 % (DESIGN.md)
     substations=("main-substation", "backup-substation"),
     feed_kw=40_000.0,  # source: 40 MW facility capacity (DESIGN.md); each feed carries it

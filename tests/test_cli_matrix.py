@@ -74,7 +74,9 @@ def _matrix() -> list[Any]:
         ("ansan",),
     )
     cases += _case("report", ["--order", "2", "--detail", "full"], "json", ("lab",))
-    cases += _case("tier", ["--fail-on", "spof,tier<II,downtime,rows-lost"], "json", ("lab",))
+    cases += _case(
+        "tier", ["--fail-on", "spof,single-event,tier<II,downtime,rows-lost"], "json", ("lab",)
+    )
     cases += _case("report", ["--out-dir", "{tmp}/out", "--diagrams"], None, ("lab",))
     cases += _case("diagram", ["--out", "{tmp}/d"], None, ("lab",))
     cases += _case(

@@ -254,24 +254,33 @@ def test_ansan_services_are_active_active_across_halls() -> None:
 
 def test_ansan_n_plus_1_gates_survive_losing_any_supplier() -> None:
     """Every capacity gate keeps its threshold without any one supplier (and without
-    thermal storage), except the 2N UPS output buses, where instead each side alone
-    carries the full block load."""
+    thermal storage), except the 2N UPS output buses and the 2N chiller plants' condenser
+    water (each path's chillers on their own towers) and loop pumps, where instead
+    each side alone carries the full load."""
     f = fleet("ansan")
     prop = Propagator(f)
-    two_n_sides = defaultdict(list)
+    two_n_sides: dict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
     for comp in prop.comps.values():
         for req in comp.requires:
             if req.capacity is None:
                 continue
             weights = [prop.weight(s, req) for s in req.suppliers if s not in prop.transient]
+            side = (sum(weights), req.capacity)
             if all(prop.comps[s].kind == "ups" for s in req.suppliers):
-                two_n_sides[comp.name.rsplit("-", 1)[0]].append((sum(weights), req.capacity))
+                two_n_sides[comp.name.rsplit("-", 1)[0]][comp.name] = side
+                continue
+            if all(prop.comps[s].kind == "cooling_tower" for s in req.suppliers):
+                path = comp.name.removeprefix("ansan-chiller-")[0]
+                two_n_sides["chiller plant"][path] = side
+                continue
+            if all(prop.comps[s].kind == "pump" for s in req.suppliers):
+                two_n_sides["chilled-water pumps"][comp.name] = side
                 continue
             assert sum(weights) - max(weights) >= req.capacity - 1e-9, comp.name
     assert two_n_sides
     for block, sides in two_n_sides.items():
         assert len(sides) == 2, block
-        assert all(total >= need for total, need in sides), block
+        assert all(total >= need for total, need in sides.values()), block
 
 
 def test_ansan_survives_any_single_component_failure() -> None:

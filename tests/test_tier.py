@@ -15,6 +15,7 @@ from twin.model import (
     RackRow,
     Region,
     Requirement,
+    SharedSpace,
     Site,
     Switchgear,
     ThermalStorage,
@@ -40,6 +41,8 @@ def mini(
     paths: int,
     separate_rooms: bool = True,
     continuous_cooling: bool = False,
+    shared_space: tuple[str, str] | None = None,
+    common_switchgear: bool = False,
 ) -> Fleet:
     """A one-row site: ``spare`` redundant capacity units, ``paths`` distribution paths.
 
@@ -49,7 +52,9 @@ def mini(
     group, bus and PDU (2N when ``spare`` is 0 per path); ``separate_rooms`` puts
     the A and B UPS groups and batteries in their own fire compartments.
     ``continuous_cooling`` powers the CRAHs from the UPS buses and adds thermal
-    storage to ride through the chillers' restart on generator.
+    storage to ride through the chillers' restart on generator. ``shared_space``
+    makes two zones share ceiling space (heat spreads in 10 min); ``common_switchgear``
+    runs both paths through one switchgear between the UPS buses and the PDUs.
     """
     zones = [
         Zone(name="bldg", kind="building"),
@@ -68,6 +73,14 @@ def mini(
         for name, kind in ((room, "ups_room"), (battery_room, "battery_room")):
             if all(z.name != name for z in zones):
                 zones.append(Zone(name=name, kind=kind, parent="bldg", fire_rated_walls=True))
+    if shared_space is not None:
+        a, b = shared_space
+        zones = [
+            z.model_copy(update={"shares_space_with": [SharedSpace(zone=b, spread_delay_s=600)]})
+            if z.name == a
+            else z
+            for z in zones
+        ]
     n = 1 + spare  # UPS modules per path
     mech = 1 + max(spare, paths - 1)  # generators, chillers, CRAHs: 2N sites get N+1 plant
     comps: list = [
@@ -118,10 +131,19 @@ def mini(
                 zone="hall",
                 capacity_kw=LOAD,
                 path=side.upper(),
-                requires=[power([f"bus-{side}"])],
+                requires=[power(["swgr-common" if common_switchgear else f"bus-{side}"])],
             )
         )
         pdus.append(f"pdu-{side}")
+    if common_switchgear:
+        comps.append(
+            Switchgear(
+                name="swgr-common",
+                zone="elec-a",
+                capacity_kw=2 * LOAD,
+                requires=[power([f"bus-{side}" for side in sides])],
+            )
+        )
     chillers = [f"chiller-{i}" for i in range(mech)]
 
     def side_of(i: int, prefix: str) -> list[str]:
@@ -179,41 +201,107 @@ def verdict(fleet: Fleet):
     return tier_verdict(fleet).site("dc")
 
 
-def test_n_single_path_is_tier_1():
+def missed(result) -> list[str]:
+    return [m.requirement for m in result.misses]
+
+
+def test_n_single_path_is_tier_1_and_lists_every_miss():
     result = verdict(mini(spare=0, paths=1))
     assert result.tier == 1
     assert result.failed_requirement == "redundant capacity components (N+1)"
     assert result.broken_by == "gen-0"  # the first capacity component without a spare
+    assert missed(result) == [
+        "redundant capacity components (N+1)",
+        "distribution paths",
+        "concurrent maintainability",
+        "compartmentalisation",
+        "continuous cooling",
+    ]
+    for miss in result.misses:
+        assert miss.requirement in result.verdict and miss.broken_by in result.verdict
 
 
 def test_n_plus_1_single_path_is_tier_2():
     result = verdict(mini(spare=1, paths=1))
     assert result.tier == 2
-    assert result.failed_requirement == "concurrent maintainability"
-    assert result.broken_by in {"ats-a", "bus-a", "pdu-a", "loop-a"}
+    assert result.failed_requirement == "distribution paths"
+    assert result.broken_by == "row-1"
+    maintainability = result.misses[1]
+    assert maintainability.requirement == "concurrent maintainability"
+    assert {maintainability.broken_by, *maintainability.also_broken_by} >= {
+        "ats-a",
+        "bus-a",
+        "pdu-a",
+    }
 
 
 def test_n_plus_1_alternate_path_is_tier_3():
     result = verdict(mini(spare=1, paths=2, separate_rooms=True))
     assert result.tier == 3
-    assert result.failed_requirement == "fault tolerance"
+    assert missed(result) == ["continuous cooling"]
 
 
 def test_2n_compartmentalised_with_continuous_cooling_is_tier_4():
     result = verdict(mini(spare=0, paths=2, separate_rooms=True, continuous_cooling=True))
     assert result.tier == 4, result.verdict
     assert result.failed_requirement is None
+    assert all(result.checks.values())
 
 
 def test_2n_with_shared_ups_compartment_is_not_4_and_names_the_zone():
     result = verdict(mini(spare=0, paths=2, separate_rooms=False, continuous_cooling=True))
-    assert result.tier < 4
+    assert result.tier == 3
+    assert missed(result) == ["compartmentalisation"]
     assert result.broken_by == "zone ups-shared"
     assert "ups-shared" in result.verdict
+
+
+def test_shared_cable_space_between_complementary_paths_breaks_compartmentalisation():
+    """Separate rooms are not enough when heat reaches the B path through shared space."""
+    result = verdict(
+        mini(
+            spare=0,
+            paths=2,
+            separate_rooms=True,
+            continuous_cooling=True,
+            shared_space=("ups-a", "ups-b"),
+        )
+    )
+    assert result.tier == 3
+    assert missed(result) == ["compartmentalisation"]
+    miss = result.misses[0]
+    assert {miss.broken_by, *miss.also_broken_by} == {"zone ups-a", "zone ups-b"}
+    assert "spreads to ups-" in miss.detail
+
+
+def test_both_paths_through_one_switchgear_is_tier_2_and_names_it():
+    result = verdict(
+        mini(spare=0, paths=2, separate_rooms=True, continuous_cooling=True, common_switchgear=True)
+    )
+    assert result.tier == 2
+    paths, maintainability = result.misses[0], result.misses[1]
+    assert paths.requirement == "distribution paths" and "swgr-common" in paths.detail
+    assert maintainability.requirement == "concurrent maintainability"
+    assert maintainability.broken_by == "swgr-common"
 
 
 def test_2n_without_continuous_cooling_names_the_crah():
     result = verdict(mini(spare=0, paths=2, separate_rooms=True, continuous_cooling=False))
     assert result.tier == 3
-    assert "continuous cooling" in (result.detail or "")
+    assert missed(result) == ["continuous cooling"]
+    assert "on loss of utility" in (result.detail or "")
     assert result.broken_by.startswith(("crah", "row"))
+
+
+def test_reference_stacks_tell_pangyo_from_ansan():
+    """Both miss Tier IV on the (assumed) shared generator yard, but only Pangyo loses
+    rows to a battery-room fire, and only Pangyo lacks continuous cooling."""
+    from twin.sources import build_stack
+
+    pangyo = tier_verdict(build_stack("pangyo-2022")).site("pangyo")
+    ansan = tier_verdict(build_stack("ansan")).site("ansan")
+    assert pangyo.broken_by == "zone pangyo-b3-battery-room"
+    assert missed(pangyo) == ["compartmentalisation", "continuous cooling"]
+    assert missed(ansan) == ["compartmentalisation"]
+    breakers = {ansan.misses[0].broken_by, *ansan.misses[0].also_broken_by}
+    assert breakers == {"zone ansan-generator-yard"}

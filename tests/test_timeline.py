@@ -408,3 +408,101 @@ def test_pictures_read_structure_not_wording(monkeypatch):
     monkeypatch.setattr(records, "_TEXTS", reworded)
     assert timeline.events[0].cause == "reworded fire_breaks_out"
     assert structure(pangyo, timeline) == before
+
+
+# --------------------------------------------------------------------------- SLO, caps, horizon
+
+
+def _two_row_fleet(slo: float):
+    from twin.model import (
+        Fleet,
+        RackRow,
+        Region,
+        Replica,
+        Requirement,
+        Service,
+        Site,
+        UtilityFeed,
+        Zone,
+    )
+
+    rows = [
+        RackRow(
+            name=f"row-{i}",
+            zone="hall",
+            racks=1,
+            servers=10,
+            it_load_kw=10,
+            requires=[Requirement(resource="power", suppliers=["feed"])],
+        )
+        for i in (1, 2)
+    ]
+    site = Site(
+        name="dc",
+        region="r",
+        zones=[Zone(name="hall", kind="data_hall")],
+        components=[UtilityFeed(name="feed", zone="hall", substation="s", capacity_kw=100), *rows],
+    )
+    services = [
+        Service(
+            name="store",
+            demand_rps=1000,
+            slo=slo,
+            replicas=[Replica(site="dc", rows=[r.name], capacity_rps=500) for r in rows],
+        ),
+        Service(
+            name="api",
+            demand_rps=10,
+            depends_on=["store"],
+            replicas=[Replica(site="dc", rows=["row-2"], capacity_rps=100)],
+        ),
+    ]
+    return Fleet(name="slo", regions=[Region(name="r")], sites=[site], services=services)
+
+
+@pytest.mark.parametrize(("slo", "below_slo"), [(0.4, False), (0.6, True)])
+def test_below_slo_is_degraded_and_a_dependency_cap_is_named(slo, below_slo):
+    from twin.model.scenarios import ComponentFailure
+
+    fleet = _two_row_fleet(slo)
+    spec = ScenarioSpec(name="x", events=[ComponentFailure(components=["row-1"])], horizon_s=3600)
+    timeline = simulate(fleet, spec)
+    store, api = timeline.service("store"), timeline.service("api")
+    assert store.min_served["baseline"] == pytest.approx(0.5)
+    assert store.worst_state["baseline"] == ("below_slo" if below_slo else "reduced")
+    assert store.degraded_s == (3600 if below_slo else 0)
+    assert store.downtime_s == 0 and not store.down_at_horizon
+    # api's own replica is whole; store holds it at 50 %
+    assert api.min_served["baseline"] == pytest.approx(0.5)
+    assert api.capped_by == "store" and store.capped_by is None
+
+
+def test_a_downtime_that_reaches_the_horizon_says_so(capsys):
+    from twin.cli import main
+
+    assert (
+        main(["simulate", "--stack", "lab", "--scenario", "lab:site-loss", "--horizon", "7200"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "≥ 2.0 h" in out
+    assert (
+        main(["simulate", "--stack", "lab", "--scenario", "lab:site-loss", "--format", "markdown"])
+        == 0
+    )
+    assert "(≥ 72.0 h)" in capsys.readouterr().out
+
+
+def test_headroom_names_a_dependency_cap():
+    from twin.analysis.headroom import surge_headroom
+
+    fleet = _two_row_fleet(1.0)
+    # half of store's capacity: it serves 100 % at baseline (2 × 500 ≥ 1000); at a surge,
+    # give api a surge it can carry itself while store cannot
+    data = fleet.model_dump(mode="json")
+    data["services"][0]["surges"] = {"peak": 2.0}
+    data["services"][1]["surges"] = {"peak": 2.0}
+    rows = surge_headroom(type(fleet).model_validate(data))
+    api_peak = next(r for r in rows if r.service == "api" and r.level == "peak")
+    assert api_peak.served == pytest.approx(0.5) and api_peak.headroom > 0
+    assert api_peak.capped_by == "store"

@@ -281,8 +281,8 @@ def _add_output(parser: argparse.ArgumentParser, *, gates: bool = True) -> None:
         parser.add_argument(
             "--fail-on",
             metavar="GATES",
-            help="exit 1 when a gate fails; comma-separated: spof, tier<I|II|III|IV, "
-            "downtime, rows-lost",
+            help="exit 1 when a gate fails; comma-separated: spof, single-event, "
+            "tier<I|II|III|IV, downtime, rows-lost",
         )
 
 

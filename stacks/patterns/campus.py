@@ -98,9 +98,11 @@ class Campus:
 def build_campus(spec: CampusSpec) -> Campus:
     """Build a campus from ``spec`` with the patterns in this module.
 
-    Zones: campus ⊃ {substations, generator yard, cooling-tower roof, building ⊃
-    {electrical rooms A/B, chiller plant rooms, data halls, meet-me rooms, UPS rooms,
-    battery rooms, roof storage}}. Fire-rated walls on every room of the building.
+    Zones: campus ⊃ {substations, generator yard, building ⊃ {electrical rooms A/B,
+    chiller plant rooms, data halls, meet-me rooms, UPS rooms, battery rooms, the roof
+    with the cooling towers and the reserve water}}. With duplicated cooling (``2N``)
+    the roof is two areas, one per path's towers. Fire-rated walls on every room of
+    the building.
     """
     b = SiteBuilder(spec.name, spec.region, spec.description)
     paths, _ = redundancy_layout(spec.power_redundancy)
@@ -108,7 +110,13 @@ def build_campus(spec: CampusSpec) -> Campus:
     substation_zones = [b.add_zone(sub, "substation", campus) for sub in spec.substations]
     gen_yard = b.add_zone("generator-yard", "generator_yard", campus, fire_rated_walls=True)
     building = b.add_zone("building", "building", campus, suppression=spec.building_suppression)
-    roof = b.add_zone("roof", "roof", building)
+    cooling_paths, _ = redundancy_layout(spec.cooling_redundancy)
+    roofs = (
+        [b.add_zone("roof", "roof", building)]
+        if len(cooling_paths) == 1
+        else [b.add_zone(f"roof-{path.lower()}", "roof", building) for path in cooling_paths]
+    )
+    roof = roofs[0]
     elec = {
         path: b.add_zone(
             f"electrical-room-{path.lower()}", "electrical_room", building, fire_rated_walls=True
@@ -200,7 +208,7 @@ def build_campus(spec: CampusSpec) -> Campus:
         redundancy=spec.cooling_redundancy,
         halls=halls,
         plant_zones=plant_zones,
-        tower_zone=roof,
+        tower_zone=roofs,
         storage_zone=roof if spec.storage_minutes else None,
         extra_consumers=network.core,
         loops=spec.loops,

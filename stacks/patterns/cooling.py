@@ -49,7 +49,7 @@ def cooling_plant(
     redundancy: Redundancy,
     halls: Sequence[str],
     plant_zones: Sequence[str],
-    tower_zone: str,
+    tower_zone: str | Sequence[str],
     storage_zone: str | None,
     extra_consumers: Sequence[str] = (),
     loops: int = 2,
@@ -67,8 +67,14 @@ def cooling_plant(
     Σ hall heat × (1 + ``overhead``) for UPS losses, fans and lighting (assumption).
     ``redundancy`` sets the spares of chillers, towers, pumps and CRAHs (N+1 → one
     spare of each); ``loops`` chilled-water paths each carry the whole plant heat and
-    loop *i* with its pumps sits in ``plant_zones[i]``; chillers alternate over the
-    plant zones.
+    loop *i* with its pumps sits in ``plant_zones[i]``.
+
+    With one plant path (``N``, ``N+1``) the chillers alternate over the plant zones
+    and share one condenser-water system with every tower. With two (``2N``,
+    ``2(N+1)``: duplicated paths) each path has its own chillers, sized for the whole
+    plant heat, in its own plant zone, and its own towers in its own tower zone
+    (``tower_zone`` then names one zone per path): a fire in one plant room or one roof
+    area leaves the other path whole.
 
     Gates: every chiller needs the whole plant's heat plus compressor work from the
     towers (one shared condenser-water system); each loop needs the plant heat from
@@ -86,34 +92,52 @@ def cooling_plant(
     (3 %) are UPS-backed :data:`SUPPORT` loads, so cooling continues through the
     generator start gap. All fractions are assumptions.
     """
-    _paths, spares = redundancy_layout(redundancy)
+    paths, spares = redundancy_layout(redundancy)
+    tower_zones = [tower_zone] if isinstance(tower_zone, str) else list(tower_zone)
     hall_heat = {hall: sum(load.kw for load in b.block_loads(hall)) for hall in halls}
     heat = round_up(sum(hall_heat.values()) * (1 + overhead))
     rejection = heat * (1 + 1 / cop)
 
-    chillers = []
+    chillers: list[str] = []
+    towers: list[str] = []
     n_chillers = units(heat, chiller_kw, spares)
-    for i in range(1, n_chillers + 1):
-        name = b.add(
-            Chiller(
-                name=b.n("chiller", i),
-                zone=plant_zones[(i - 1) % len(plant_zones)],
-                cooling_kw=chiller_kw,
-                electrical_kw=round(chiller_kw / cop, 1),
-            )
-        )
-        b.add_load(name, heat / cop / n_chillers, MECH)
-        chillers.append(name)
-    towers = []
     n_towers = units(rejection, tower_kw, spares)
-    for i in range(1, n_towers + 1):
-        name = b.add(CoolingTower(name=b.n("tower", i), zone=tower_zone, cooling_kw=tower_kw))
-        b.add_load(name, 0.015 * heat / n_towers, MECH)
-        towers.append(name)
-    # The chillers share one condenser-water system: each needs the whole plant's
-    # heat rejection from the towers (the plant-level aggregate, repeated per chiller).
-    for chiller in chillers:
-        b.require(chiller, Requirement(resource="cooling", suppliers=towers, capacity=rejection))
+    plants = len(paths)  # one condenser-water system per path
+    for p in range(plants):
+        tag = "" if plants == 1 else "ab"[p]
+        plant_chillers = []
+        for i in range(1, n_chillers + 1):
+            zone = plant_zones[(i - 1) % len(plant_zones)] if plants == 1 else plant_zones[p]
+            name = b.add(
+                Chiller(
+                    name=b.n("chiller", f"{tag}{i}"),
+                    zone=zone,
+                    cooling_kw=chiller_kw,
+                    electrical_kw=round(chiller_kw / cop, 1),
+                )
+            )
+            # every path carries the plant; half the heat each in normal operation
+            b.add_load(name, heat / cop / (n_chillers * plants), MECH)
+            plant_chillers.append(name)
+        plant_towers = []
+        for i in range(1, n_towers + 1):
+            name = b.add(
+                CoolingTower(
+                    name=b.n("tower", f"{tag}{i}"),
+                    zone=tower_zones[p % len(tower_zones)],
+                    cooling_kw=tower_kw,
+                )
+            )
+            b.add_load(name, 0.015 * heat / (n_towers * plants), MECH)
+            plant_towers.append(name)
+        # The chillers of a path share its condenser-water system: each needs the whole
+        # plant's heat rejection from the path's towers (the aggregate, per chiller).
+        for chiller in plant_chillers:
+            b.require(
+                chiller, Requirement(resource="cooling", suppliers=plant_towers, capacity=rejection)
+            )
+        chillers += plant_chillers
+        towers += plant_towers
     storage = []
     if storage_zone is not None:
         storage.append(
@@ -157,7 +181,8 @@ def cooling_plant(
     for hall in halls:
         hall_tag = hall.removeprefix(b.name + "-")
         crahs[hall] = []
-        n_crah = units(hall_heat[hall], crah_kw, spares)
+        # in-hall units: at least one spare even where the plant is duplicated (2N)
+        n_crah = units(hall_heat[hall], crah_kw, max(spares, len(paths) - 1))
         for i in range(1, n_crah + 1):
             crah = b.add(
                 Crah(

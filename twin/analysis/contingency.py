@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from twin.analysis.engine import BatchEvaluation
+from twin.analysis.fire import ORIGIN_ORDER, FireReach, fire_origins, fire_reach
 from twin.analysis.graph import EPSILON
 from twin.analysis.twin import Twin, as_twin
 from twin.model import COMPONENT_TYPES, SCHEMA_VERSION, Fleet
@@ -30,6 +31,7 @@ __all__ = [
     "INFRASTRUCTURE_KINDS",
     "ContingencyReport",
     "Impact",
+    "SingleEvent",
     "common_cause_groups",
     "contingency",
     "transient_sources",
@@ -89,6 +91,94 @@ class Impact:
         }
 
 
+@dataclass(frozen=True)
+class SingleEvent:
+    """One event that fails a group together: a fire, a link-group cut, a site loss.
+
+    A fire is judged by what it takes *outside* the compartments it burns: losing the
+    rows in a burning hall is the price of that fire; losing rows elsewhere (because
+    the fire spread to the UPS room, or the fire service cut the building) or a
+    service is a single-event failure.
+    """
+
+    kind: str  # "fire", "srlg", "site"
+    label: str
+    origin: str
+    origin_kind: str | None
+    reach: FireReach | None
+    impact: Impact
+    burnt_rows: int = 0
+
+    @property
+    def rows_outside(self) -> int:
+        """Rows lost outside the burning compartments (all of them for other events)."""
+        return self.impact.rows - self.burnt_rows
+
+    @property
+    def harmful(self) -> bool:
+        return self.rows_outside > 0 or bool(self.impact.services)
+
+    @property
+    def rank_key(self) -> tuple[object, ...]:
+        i = self.impact
+        down = sum(1 for v in i.services.values() if v <= EPSILON)
+        origin = (
+            ORIGIN_ORDER.index(self.origin_kind)
+            if self.origin_kind in ORIGIN_ORDER
+            else len(ORIGIN_ORDER)
+        )
+        return (
+            -i.servers,
+            -down,
+            -len(i.services),
+            -i.it_load_kw,
+            _EVENT_ORDER[self.kind],
+            origin,
+            self.label,
+        )
+
+    @property
+    def services_down(self) -> list[str]:
+        return [s for s, v in self.impact.services.items() if v <= EPSILON]
+
+    def how(self) -> str:
+        """How a fire gets beyond its room: spread and power cut ("" when it does not)."""
+        parts = []
+        if self.reach is not None:
+            if len(self.reach.burnt) > 1:
+                parts.append(f"spreads to {', '.join(self.reach.burnt[1:])}")
+            if self.reach.cut:
+                parts.append(f"the fire service cuts {', '.join(self.reach.cut)}")
+        return "; ".join(parts)
+
+    def describe(self) -> str:
+        """What happens, in a sentence: spread, cut, losses."""
+        parts = [self.how()] if self.how() else []
+        i = self.impact
+        if i.rows:
+            parts.append(f"{i.rows:,} rows / {i.servers:,} servers down")
+        if self.services_down:
+            parts.append(f"down: {', '.join(self.services_down)}")
+        degraded = [f"{s} {v:.0%}" for s, v in i.services.items() if v > EPSILON]
+        if degraded:
+            parts.append(f"degraded: {', '.join(degraded)}")
+        return "; ".join(parts) or "no IT or service impact"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "origin": self.origin,
+            "origin_kind": self.origin_kind,
+            "burnt": list(self.reach.burnt) if self.reach else [],
+            "cut": list(self.reach.cut) if self.reach else [],
+            "rows_outside": self.rows_outside,
+            "services_down": self.services_down,
+            "description": self.describe(),
+            "impact": self.impact.to_json(),
+        }
+
+
 @dataclass
 class ContingencyReport:
     """Results of one contingency run."""
@@ -102,6 +192,8 @@ class ContingencyReport:
     common_cause: list[Impact]
     notes: list[str] = field(default_factory=list)
     single_failures: list[Impact] | None = None  # with full detail: every N-1 result
+    single_events: list[SingleEvent] = field(default_factory=list)
+    """Single events that take IT or a service down, most harmful first."""
 
     @property
     def harmful_common_cause(self) -> list[Impact]:
@@ -113,6 +205,7 @@ class ContingencyReport:
             "fleet": self.fleet,
             "order": self.order,
             "scenarios_evaluated": self.scenarios_evaluated,
+            "single_event_failures": [e.to_json() for e in self.single_events],
             "single_points_of_failure": [i.to_json() for i in self.single_points_of_failure],
             "pairs_evaluated": self.pairs_evaluated,
             "critical_pairs": [i.to_json() for i in self.critical_pairs],
@@ -245,17 +338,62 @@ def contingency(
         context.impact_of(batch, k, kind, label, tuple(members))
         for k, (kind, label, members) in enumerate(groups)
     ]
+    events = _single_events(twin, context, base)
     return ContingencyReport(
         fleet=fleet.name,
         order=order,
-        scenarios_evaluated=len(singles) + pairs_done + len(groups),
+        scenarios_evaluated=len(singles) + pairs_done + len(groups) + len(events),
         single_points_of_failure=spofs,
         critical_pairs=critical,
         pairs_evaluated=pairs_done,
         common_cause=common,
         notes=notes,
         single_failures=impacts if full else None,
+        single_events=[e for e in events if e.harmful],
     )
+
+
+_EVENT_ORDER = {"fire": 0, "srlg": 1, "site": 2}
+"""Ties between kinds of event: a fire that does what a whole-site loss does is the
+finding, the site loss its upper bound."""
+
+
+def _single_events(twin: Twin, context: _Context, base: list[int]) -> list[SingleEvent]:
+    """Every single event (a fire with its spread and cut, a link-group cut, a site
+    loss) with its impact, most harmful first."""
+    graph = twin.graph
+    specs: list[tuple[str, str, str, tuple[str, ...], FireReach | None, str | None]] = []
+    for site in twin.fleet.sites:
+        kinds = {z.name: z.kind for z in site.zones}
+        for origin in fire_origins(site):
+            fire = fire_reach(site, origin)
+            label = f"fire in {site.name}/{origin}"
+            specs.append(("fire", label, origin, fire.components, fire, kinds[origin]))
+    srlgs: dict[str, list[str]] = {}
+    for _, comp in twin.fleet.components():
+        for group in getattr(comp, "srlg", ()):
+            srlgs.setdefault(group, []).append(comp.name)
+    for group in sorted(srlgs):
+        specs.append(("srlg", f"cut of {group}", group, tuple(srlgs[group]), None, None))
+    for site in twin.fleet.sites:
+        members = tuple(c.name for c in site.components)
+        specs.append(("site", f"loss of site {site.name}", site.name, members, None, None))
+    sets = [[*base, *(graph.component_index[n] for n in members)] for *_, members, _, _ in specs]
+    batch = twin.evaluator.evaluate_many(sets)
+    events = []
+    for k, (kind, label, origin, members, reach, origin_kind) in enumerate(specs):
+        impact = context.impact_of(batch, k, kind, label, members)
+        burnt_rows = 0
+        if reach is not None:
+            site = twin.sites[reach.site]
+            burnt = set().union(*(site.zone_closure(z) for z in reach.burnt))
+            burnt_rows = sum(
+                1
+                for c in site.components
+                if c.kind == "rack_row" and c.zone in burnt and c.name in members
+            )
+        events.append(SingleEvent(kind, label, origin, origin_kind, reach, impact, burnt_rows))
+    return sorted(events, key=lambda e: e.rank_key)
 
 
 class _Context:

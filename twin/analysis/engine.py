@@ -104,6 +104,24 @@ class Evaluation:
     met: np.ndarray | None = None
     """Whether each requirement group (gate) is met in this state, shape (n_gates,);
     None for results of :meth:`Evaluator.evaluate_many`."""
+    own: np.ndarray | None = None
+    """Each service's own served fraction before its dependencies cap it; None for
+    results of :meth:`Evaluator.evaluate_many`."""
+
+    def capped_by(self, service: str | int) -> str | None:
+        """The dependency that holds ``service`` below what its own capacity serves (the
+        one serving least), or None when nothing does."""
+        if self.own is None:
+            raise ValueError("own fractions are kept by Evaluator.evaluate only")
+        g = self.graph
+        (s,) = g.services_of([service])
+        if self.served[s] >= self.own[s] - EPSILON:
+            return None
+        deps = g.dep_idx[g.dep_ptr[s] : g.dep_ptr[s + 1]]
+        if len(deps) == 0:
+            return None
+        worst = min(deps, key=lambda d: (self.served[d], d))
+        return g.service_names[int(worst)]
 
     def gates_met(self, component: str | int) -> bool:
         """Whether every requirement group of ``component`` is met (it may still be up
@@ -345,9 +363,12 @@ class Evaluator:
             up[self._downed] = False
             met = np.frombuffer(bytes(self._met), dtype=np.uint8).astype(bool)
             served, prom = self._services(surge, key, flags, cap_list)
+            own = self._own_fractions(served, surge, flags, cap_list)
         finally:
             self._end(root, held_idx)
-        return Evaluation(self.graph, up, np.array(served), np.array(prom, dtype=bool), met)
+        return Evaluation(
+            self.graph, up, np.array(served), np.array(prom, dtype=bool), met, np.array(own)
+        )
 
     def downstream_cone(
         self, failed: Iterable[str | int], held_up: Iterable[str | int] = ()
@@ -555,6 +576,20 @@ class Evaluator:
             touched = sorted({rep_service[r] for r in down_rows})
             self._settle(x, down_rows, touched, surge, flags)
         return x, self._promoted_flags(x, flags)
+
+    def _own_fractions(
+        self,
+        served: list[float],
+        surge: Surge,
+        flags: list[bool] | None,
+        caps: list[float] | None,
+    ) -> list[float]:
+        """Each service's own served fraction (before its dependencies cap it)."""
+        down_rows = self._down_rows()
+        own = [self._own(s, served, down_rows, surge, flags) for s in range(self._m)]
+        if caps is not None:
+            own = [min(v, c) for v, c in zip(own, caps, strict=True)]
+        return own
 
     def _down_rows(self) -> dict[int, int]:
         """Replica → number of its rows down in the current state."""

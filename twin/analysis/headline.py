@@ -25,7 +25,8 @@ def headline(source: Twin | Fleet) -> dict[str, Any]:
 
 def _headline(twin: Twin) -> dict[str, Any]:
     tiers = tier_verdict(twin)
-    spofs = contingency(twin).single_points_of_failure
+    report = contingency(twin)
+    spofs = report.single_points_of_failure
     headroom: dict[str, dict[str, float]] = {}
     after_site_loss: dict[str, dict[str, float]] = {}
     for row in surge_headroom(twin):
@@ -37,6 +38,7 @@ def _headline(twin: Twin) -> dict[str, Any]:
     return {
         "tier": {t.site: t.roman for t in tiers.sites},
         "tierVerdict": {t.site: t.verdict for t in tiers.sites},
+        "singleEventFailures": [e.label for e in report.single_events],
         "singlePointsOfFailure": [i.label for i in spofs],
         "surgeHeadroom": headroom,
         "servedAfterWorstSiteLoss": after_site_loss,

@@ -24,6 +24,9 @@ class HeadroomRow:
     headroom: float  # capacity / demand − 1 with everything healthy
     worst_site: str | None
     served_after_worst_site_loss: float | None
+    capped_by: str | None = None
+    """A dependency holding the healthy served fraction below what capacity allows."""
+    capped_after_worst_site_loss_by: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -38,6 +41,8 @@ class HeadroomRow:
             "served_after_worst_site_loss": None
             if self.served_after_worst_site_loss is None
             else round(self.served_after_worst_site_loss, 6),
+            "capped_by": self.capped_by,
+            "capped_after_worst_site_loss_by": self.capped_after_worst_site_loss_by,
         }
 
 
@@ -59,12 +64,13 @@ def surge_headroom(source: Twin | Fleet) -> list[HeadroomRow]:
             m = 1.0 if level == "baseline" else float(service.surges.get(level, 1.0))
             capacity = sum(r.capacity_rps for r in service.replicas if r.role == "active")
             demand = service.demand_rps * m
-            worst_site, worst = None, None
+            worst_site, worst, worst_cap = None, None, None
             if len(fleet.sites) > 1:
                 worst_site, evaluation = min(
                     losses, key=lambda kv: kv[1].served_fraction(service.name)
                 )
                 worst = evaluation.served_fraction(service.name)
+                worst_cap = evaluation.capped_by(service.name)
             rows.append(
                 HeadroomRow(
                     service=service.name,
@@ -76,6 +82,8 @@ def surge_headroom(source: Twin | Fleet) -> list[HeadroomRow]:
                     headroom=capacity / demand - 1.0,
                     worst_site=worst_site,
                     served_after_worst_site_loss=worst,
+                    capped_by=healthy.capped_by(service.name),
+                    capped_after_worst_site_loss_by=worst_cap,
                 )
             )
     return rows

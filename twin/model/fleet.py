@@ -105,6 +105,11 @@ class Service(StrictModel):
     manual_recovery_s: Seconds = Field(
         default=4 * 3600.0, description="Time to recover by hand when automation is absent."
     )
+    slo: Annotated[float, Field(gt=0, le=1)] = Field(
+        default=1.0,
+        description="Served fraction below which the service counts as degraded (its SLO); "
+        "0 is down, at or above the SLO is within objective.",
+    )
     data_quorum: int | None = Field(
         default=None, ge=1, description="Data-holding replicas that must be live to serve."
     )

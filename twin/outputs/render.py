@@ -15,6 +15,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from twin.outputs.tables import duration
+
 __all__ = ["MARKDOWN_LIMIT", "md_escape", "render_html", "render_json", "render_markdown"]
 
 MARKDOWN_LIMIT = 65_536
@@ -60,16 +62,6 @@ def md_escape(value: object) -> str:
     return text.replace("\x00", _ZWSP)
 
 
-def _hours(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
@@ -92,7 +84,7 @@ def _environment(autoescape: bool) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=md_escape, hours=_hours, pct=_pct, num=_num, power=_power)
+    env.filters.update(md=md_escape, hours=duration, pct=_pct, num=_num, power=_power)
     return env
 
 

@@ -121,6 +121,16 @@ class Gate:
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 
 
+def _gate_single_event(report: Report) -> GateResult:
+    events = report.contingency.single_events if report.contingency else []
+    names = "; ".join(f"{e.label}: {e.describe()}" for e in events[:3])
+    return GateResult(
+        "single-event",
+        not events,
+        f"{len(events)} single-event failures" + (f": {names}" if events else ""),
+    )
+
+
 def _gate_spof(report: Report) -> GateResult:
     spofs = report.contingency.single_points_of_failure if report.contingency else []
     names = ", ".join(i.label for i in spofs[:5])
@@ -166,7 +176,7 @@ def _gate_rows_lost(report: Report) -> GateResult:
     )
 
 
-GATES = ("spof", "tier<I|II|III|IV", "downtime", "rows-lost")
+GATES = ("spof", "single-event", "tier<I|II|III|IV", "downtime", "rows-lost")
 
 
 def parse_gates(text: str | None) -> list[Gate]:
@@ -178,6 +188,8 @@ def parse_gates(text: str | None) -> list[Gate]:
         item = raw.strip()
         if item == "spof":
             gates.append(Gate(item, _gate_spof))
+        elif item == "single-event":
+            gates.append(Gate(item, _gate_single_event))
         elif item == "downtime":
             gates.append(Gate(item, _gate_downtime))
         elif item == "rows-lost":
@@ -211,6 +223,7 @@ def evaluate_gates(
 
 
 _GATE_NEEDS = {
+    "single-event": "contingency",
     "spof": "contingency",
     "tier": "tier",
     "downtime": "timelines",

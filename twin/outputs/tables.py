@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["format_table"]
+__all__ = ["duration", "format_table"]
+
+
+def duration(seconds: float | None) -> str:
+    """A time as a person reads it: seconds, minutes or hours.
+
+    >>> duration(42), duration(600), duration(126_396.4)
+    ('42 s', '10.0 min', '35.1 h')
+    """
+    if seconds is None:
+        return "–"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from twin.analysis.summary import FleetSummary
 from twin.model.scenarios import ScenarioSpec
 from twin.outputs.report import Report
-from twin.outputs.tables import format_table
+from twin.outputs.tables import duration, format_table
 
 __all__ = [
     "contingency_table",
@@ -83,27 +83,28 @@ def timeline_table(report: Report) -> str:
     lines.append(
         format_table(
             ["time", "event", "subject", "cause"],
-            [[f"{e.time_s:,.1f} s", e.kind, e.subject, e.cause] for e in t.events],
+            [[duration(e.time_s), e.kind, e.subject, e.cause] for e in t.events],
         )
     )
     lines.append("")
     lines.append(
         format_table(
             ["time", "rows lost", "racks", "servers", "IT kW"],
-            [[f"{p.time_s:,.1f} s", p.rows, p.racks, p.servers, p.it_load_kw] for p in t.losses],
+            [[duration(p.time_s), p.rows, p.racks, p.servers, p.it_load_kw] for p in t.losses],
         )
     )
     lines.append("")
     lines.append(
         format_table(
-            ["service", "downtime s", "degraded s", "lowest served", "at the end"],
+            ["service", "downtime", "below SLO", "lowest served", "at the end", "capped by"],
             [
                 [
                     o.name,
-                    o.downtime_s,
-                    o.degraded_s,
+                    ("≥ " if o.down_at_horizon else "") + duration(o.downtime_s),
+                    duration(o.degraded_s),
                     ", ".join(f"{k} {v:.0%}" for k, v in o.min_served.items()),
                     ", ".join(f"{k} {v:.0%}" for k, v in o.final_served.items()),
+                    o.capped_by or "–",
                 ]
                 for o in t.services
             ],
@@ -115,7 +116,23 @@ def timeline_table(report: Report) -> str:
 def contingency_table(report: Report) -> str:
     c = report.contingency
     assert c is not None
+    events = c.single_events
     lines = [
+        f"{len(events)} single-event failures (one fire with its spread and power cut, one "
+        "shared-risk link cut, one site), worst first:"
+        if events
+        else "no single event (one fire, one shared-risk link cut, one site) takes IT or a "
+        "service down",
+    ]
+    if events:
+        lines.append(
+            format_table(
+                ["event", "servers", "what happens"],
+                [[e.label, e.impact.servers, e.describe()] for e in events],
+            )
+        )
+    lines += [
+        "",
         f"{c.scenarios_evaluated:,} failure sets evaluated; "
         f"{len(c.single_points_of_failure)} single points of failure",
         "",
@@ -162,16 +179,20 @@ def report_table(report: Report) -> str:
     parts = [tier_table(report).rstrip("\n"), contingency_table(report)]
     parts.append(
         format_table(
-            ["scenario", "rows lost", "servers lost", "services down"],
+            ["scenario", "rows lost", "servers lost", "services down", "below SLO"],
             [
                 [
                     t.scenario,
                     t.max_loss.rows,
                     t.max_loss.servers,
                     ", ".join(
-                        f"{o.name} {o.downtime_s / 3600:.1f} h"
+                        f"{o.name} {'≥ ' if o.down_at_horizon else ''}{duration(o.downtime_s)}"
                         for o in t.services
                         if o.downtime_s > 0
+                    )
+                    or "none",
+                    ", ".join(
+                        f"{o.name} {duration(o.degraded_s)}" for o in t.services if o.degraded_s > 0
                     )
                     or "none",
                 ]
@@ -186,11 +207,16 @@ def report_table(report: Report) -> str:
                 [
                     h.service,
                     h.level,
-                    f"{h.served:.0%}",
+                    f"{h.served:.0%}" + (f" (capped by {h.capped_by})" if h.capped_by else ""),
                     f"{h.headroom:+.0%}",
                     "–"
                     if h.worst_site is None
-                    else f"{h.served_after_worst_site_loss:.0%} without {h.worst_site}",
+                    else f"{h.served_after_worst_site_loss:.0%} without {h.worst_site}"
+                    + (
+                        f" (capped by {h.capped_after_worst_site_loss_by})"
+                        if h.capped_after_worst_site_loss_by
+                        else ""
+                    ),
                 ]
                 for h in report.headroom
             ],

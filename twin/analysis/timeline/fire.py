@@ -1,11 +1,8 @@
-"""Fire and suppression: a fire fails its zone, spreads through shared space, and may
-make the fire service cut the building's power (the Pangyo sequence).
+"""Fire and suppression over time: a fire fails its zone, spreads through shared space,
+and may make the fire service cut the building's power (the Pangyo sequence).
 
-A fire in a zone fails everything in it and in its nested zones. It spreads to zones
-that share ceiling / cable space after the space's delay, unless the zone's
-suppression contains the fire first (acts no later than the spread). Suppression
-that de-energises the building fails everything in the enclosing building
-``after_s`` after ignition.
+The rules (what spreads where, what suppression contains or cuts) are those of
+:mod:`twin.analysis.fire`; this module gives them their timing.
 """
 
 from __future__ import annotations
@@ -13,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from twin.analysis.fire import cut_target, spread_targets
 from twin.analysis.timeline.core import P_FIRE, Scheduled
 from twin.analysis.timeline.records import CauseKind, EventKind, cause
-from twin.model import Site
 
 if TYPE_CHECKING:
     from twin.analysis.timeline.simulation import Simulation
 
-__all__ = ["Deenergize", "FireSpreads", "FireSystem", "enclosing_building", "neighbours"]
+__all__ = ["Deenergize", "FireSpreads", "FireSystem"]
 
 
 @dataclass
@@ -71,18 +68,12 @@ class FireSystem:
                 P_FIRE,
                 Deenergize(site_name, zone_name, initiator=initiator),
             )
-        for neighbour, delay in neighbours(site, zone_name):
-            contained = (
-                suppression is not None
-                and suppression.contains_spread
-                and suppression.after_s <= delay
+        for neighbour, delay in spread_targets(site, zone):
+            sim.queue.schedule(
+                sim.now + delay,
+                P_FIRE,
+                FireSpreads(site_name, neighbour, zone_name, event_id, initiator=initiator),
             )
-            if not contained:
-                sim.queue.schedule(
-                    sim.now + delay,
-                    P_FIRE,
-                    FireSpreads(site_name, neighbour, zone_name, event_id, initiator=initiator),
-                )
 
     def spread(self, event: FireSpreads) -> None:
         if (event.site, event.zone) in self.burning:
@@ -103,9 +94,7 @@ class FireSystem:
         site = sim.twin.sites[event.site]
         zone = site.zone_named(event.zone)
         assert zone.suppression is not None
-        target = event.zone
-        if zone.suppression.deenergize == "building":
-            target = enclosing_building(site, event.zone)
+        target = cut_target(site, zone) or event.zone
         event_id = sim.log(
             EventKind.DEENERGIZED,
             f"{event.site}/{target}",
@@ -118,28 +107,3 @@ class FireSystem:
         )
         for comp in site.components_in(target):
             sim.state.fail(comp.name, cause(CauseKind.DEENERGIZED, target), event_id)
-
-
-def enclosing_building(site: Site, zone_name: str) -> str:
-    """The building around ``zone_name`` (the outermost zone when there is none)."""
-    chain = site.zone_ancestors(zone_name)
-    by_name = {z.name: z for z in site.zones}
-    for name in chain:
-        if by_name[name].kind == "building":
-            return name
-    return chain[-1]
-
-
-def neighbours(site: Site, zone_name: str) -> list[tuple[str, float]]:
-    """Zones sharing space with ``zone_name`` (declared on either side) and the delay."""
-    out: dict[str, float] = {}
-    for zone in site.zones:
-        for shared in zone.shares_space_with:
-            if zone.name == zone_name:
-                other = shared.zone
-            elif shared.zone == zone_name:
-                other = zone.name
-            else:
-                continue
-            out[other] = min(out.get(other, float("inf")), shared.spread_delay_s)
-    return sorted(out.items())

@@ -36,7 +36,8 @@ def assemble(sim: Simulation, segments: list[Segment], levels: list[str]) -> Tim
     services = twin.fleet.services
     rows = [(twin.graph.component_index[n], row) for n, row in twin.all(RackRow).items()]
     losses: list[LossPoint] = []
-    outcomes = {s.name: ServiceOutcome(s.name) for s in services}
+    outcomes = {s.name: ServiceOutcome(s.name, slo=s.slo) for s in services}
+    lowest: dict[str, float] = {s.name: 1.0 for s in services}
     surges = [(e.at_s, e.surge) for e in sim.spec.events if isinstance(e, Surge)]
     for k, segment in enumerate(segments):
         start, up, served = segment.start_s, segment.evaluation.up, segment.served
@@ -63,8 +64,11 @@ def assemble(sim: Simulation, segments: list[Segment], levels: list[str]) -> Tim
                 out.downtime_s += span
                 if out.first_down_s is None:
                     out.first_down_s = start
-            elif value < 1 - EPSILON:
+            elif value < service.slo - EPSILON:
                 out.degraded_s += span
+            if value < lowest[service.name] - EPSILON:
+                lowest[service.name] = value
+                out.capped_by = segment.evaluation.capped_by(service.name)
             if out.first_down_s is not None and value > EPSILON and out.restored_s is None:
                 out.restored_s = start
             for level in levels:
@@ -83,10 +87,12 @@ def assemble(sim: Simulation, segments: list[Segment], levels: list[str]) -> Tim
         for service in services:
             outcomes[service.name].final_served[level] = last[service.name]
             outcomes[service.name].min_served.setdefault(level, last[service.name])
+    scenario_now = final.served.get(levels[0]) or {}
     for service in services:
-        outcomes[service.name].final_headroom.update(
-            _headroom(sim, final.evaluation, service, levels)
-        )
+        out = outcomes[service.name]
+        out.final_headroom.update(_headroom(sim, final.evaluation, service, levels))
+        out.down_at_horizon = scenario_now.get(service.name, 1.0) <= EPSILON
+        out.capped_by = final.evaluation.capped_by(service.name) or out.capped_by
     return Timeline(
         fleet=twin.fleet.name,
         scenario=sim.spec.name,

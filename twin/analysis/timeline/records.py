@@ -271,11 +271,30 @@ class ServiceOutcome:
     name: str
     downtime_s: float = 0.0
     degraded_s: float = 0.0
+    """Time served but below the service's SLO."""
     first_down_s: float | None = None
     restored_s: float | None = None
     min_served: dict[str, float] = field(default_factory=dict)
     final_served: dict[str, float] = field(default_factory=dict)
     final_headroom: dict[str, float] = field(default_factory=dict)
+    slo: float = 1.0
+    down_at_horizon: bool = False
+    """Still down when the timeline ends: its downtime is at least what is shown."""
+    capped_by: str | None = None
+    """The dependency holding it below what its own capacity serves: at the end when one
+    still does, else at its worst moment."""
+
+    def state(self, served: float) -> str:
+        """``down`` (0), ``below_slo``, ``reduced`` (within the SLO, below full) or ``full``."""
+        if served <= _EPS:
+            return "down"
+        if served < self.slo - _EPS:
+            return "below_slo"
+        return "reduced" if served < 1 - _EPS else "full"
+
+    @property
+    def worst_state(self) -> dict[str, str]:
+        return {level: self.state(v) for level, v in self.min_served.items()}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -287,6 +306,10 @@ class ServiceOutcome:
             "min_served": {k: _round(v) for k, v in self.min_served.items()},
             "final_served": {k: _round(v) for k, v in self.final_served.items()},
             "final_headroom": {k: _round(v) for k, v in self.final_headroom.items()},
+            "slo": self.slo,
+            "worst_state": self.worst_state,
+            "down_at_horizon": self.down_at_horizon,
+            "capped_by": self.capped_by,
         }
 
 
@@ -362,6 +385,9 @@ class Timeline:
         if full:
             doc["states"] = [{"time_s": _round(t), "down": list(d)} for t, d in self.states]
         return doc
+
+
+_EPS = 1e-9
 
 
 def _round(value: float) -> float:
