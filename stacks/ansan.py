@@ -18,9 +18,18 @@ from dataclasses import replace
 
 from stacks.patterns import Campus, CampusSpec, build_campus, replicate
 from twin.model import Fleet, Region, Service, Suppression
+from twin.model.recovery import FuelContract, Recovery
 from twin.model.scenarios import GeneratorFailToStart, ScenarioSpec, Surge, UtilityLoss, ZoneFire
 
-__all__ = ["ANSAN_SPEC", "SERVICE_DEMANDS", "SURGES", "ansan_campus", "ansan_services", "build"]
+__all__ = [
+    "ANSAN_SPEC",
+    "FUEL_CONTRACT",
+    "SERVICE_DEMANDS",
+    "SURGES",
+    "ansan_campus",
+    "ansan_services",
+    "build",
+]
 
 SURGES: dict[str, float] = {
     "new_year": 3.0,  # source: KakaoTalk New Year midnight > 3× average (DESIGN.md)
@@ -62,7 +71,7 @@ ANSAN_SPEC = CampusSpec(
     generator_kw=3000.0,  # source: 3 MW each (DESIGN.md)
     # source: NREL REopt default generator fail-to-start 0.0066–0.0094 per start; midpoint
     generator_fail_to_start_prob=0.008,
-    # assumption: on-site tanks plus contracted resupply give 72 h at rated load
+    # assumption: on-site tanks hold 72 h at rated load (resupply: FUEL_CONTRACT below)
     generator_fuel_hours=72.0,
     module_kw=1250.0,  # assumption: 1,250 kW UPS modules
     ride_through_min=7.0,  # assumption: ~7 min of battery at full module load
@@ -82,6 +91,11 @@ ANSAN_SPEC = CampusSpec(
     loops=2,  # source: duplicated chilled-water paths (DESIGN.md)
     storage_minutes=30.0,  # source: rooftop reserve water (DESIGN.md); 30 min is an assumption
 )
+
+
+# assumption: a fuel supply contract delivers within a day of the generators starting,
+# then daily (Korean data centers keep such contracts; Kakao's terms are not published).
+FUEL_CONTRACT = FuelContract(first_delivery_s=24 * 3600.0, interval_s=24 * 3600.0)
 
 
 def ansan_campus(name: str = "ansan", region: str = "capital") -> Campus:
@@ -171,6 +185,7 @@ def build() -> Fleet:
         regions=[Region(name="capital", description="Seoul capital area (Gyeonggi-do).")],
         sites=[campus.site()],
         services=ansan_services(campus),
+        recovery=Recovery(fuel_contract=FUEL_CONTRACT),
         scenarios=[
             ScenarioSpec(
                 name="ansan:pangyo-replay",

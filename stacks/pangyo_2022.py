@@ -20,7 +20,9 @@ from typing import Literal
 
 from stacks.ansan import SERVICE_DEMANDS, SURGES
 from stacks.patterns import Campus, CampusSpec, build_campus, replicate
+from stacks.patterns.services import Role
 from twin.model import Fleet, Region, Service, Suppression
+from twin.model.recovery import Recovery, ReenergizePhase
 
 __all__ = ["FIRE_TO_POWER_CUT_S", "MANUAL_RECOVERY_S", "build", "pangyo_campus"]
 
@@ -35,6 +37,49 @@ MANUAL_RECOVERY_S = 6 * 3600.0
 # source: full normalisation took 127 h 33 min (Kakao post-mortem, DESIGN.md); kept
 # for reports that compare the simulated recovery with the real one.
 FULL_NORMALISATION_S = (127 * 60 + 33) * 60.0
+
+# --------------------------------------------------------------------------- recovery inputs
+# The staged recovery is not declared: it follows from these inputs through the twin.
+
+# source: the fire was put out about eight hours after it started (DESIGN.md).
+FIRE_BURN_S = 8 * 3600.0
+
+# The building comes back in phases once no fire burns in it (safety checks first).
+REENERGIZE = [
+    # assumption: eight hours of safety checks, then the first feeders (40 % of the
+    # building's equipment, suppliers first: switchgear and UPS before rows).
+    ReenergizePhase(after_s=8 * 3600.0, fraction=0.4),
+    # source: ~95 % of the data center's power was back by 06:00 on 17 Oct, about 39 h
+    # after the fire started (DESIGN.md) → ~30.5 h after it was out.
+    ReenergizePhase(after_s=30.5 * 3600.0, fraction=0.95),
+    # assumption: the last feeders, around the burnt rooms, with the repairs ~100 h after
+    # the fire was out (full normalisation took 127.5 h in all).
+    ReenergizePhase(after_s=100 * 3600.0, fraction=1.0),
+]
+
+# source: 12,000 of the 32,000 servers were back about a day in (DESIGN.md); power
+# started returning ~16 h in (the phase above) → about 1,000 servers booted an hour
+# gets 12,000 back by ~28 h.
+RESTART_SERVERS_PER_H = 1000.0
+
+# assumption: the burnt UPS room was bypassed with temporary switchgear about four hours
+# after the fire was out (power came back to servers in phases, not after new UPSs).
+BYPASS_S = 4 * 3600.0
+
+# assumption: new lithium-ion battery racks for the burnt B3 room were procured and
+# installed about 110 h after the fire was out; the design is whole again only then
+# (full normalisation took 127 h 33 min: source, DESIGN.md).
+BATTERY_REPLACEMENT_S = 110 * 3600.0
+
+# assumption: engineers rebuilt internal login (auth) and cache at the other data centers
+# in about nine hours; text messaging came back 10–11 h after the fire (source: Kakao's
+# post-mortem, DESIGN.md) "by moving traffic and rebuilding the Pangyo-only pieces".
+REBUILD_S = 9 * 3600.0
+
+# assumption: spare capacity at the two other data centers for a rebuilt service, as a
+# share of its demand: the surviving sites lacked spare capacity for a whole DC's load
+# (source: Kakao post-mortem, DESIGN.md).
+REBUILD_SHARE = 0.3
 
 PANGYO_SPEC = CampusSpec(
     name="pangyo",
@@ -57,7 +102,12 @@ PANGYO_SPEC = CampusSpec(
     # source: the B3 battery room's fire could not be put out by gas; firefighters used
     # water and cut the whole building's power ~93 min after ignition (DESIGN.md).
     battery_suppression=Suppression(
-        agent="water", after_s=FIRE_TO_POWER_CUT_S, deenergize="building", contains_spread=False
+        agent="water",
+        after_s=FIRE_TO_POWER_CUT_S,
+        deenergize="building",
+        contains_spread=False,
+        extinguished_after_s=FIRE_BURN_S,
+        reenergize=REENERGIZE,
     ),
     ups_layout="shared",  # source: UPS units shared a ceiling/cable space with the batteries
     battery_room_suffix="b3-battery-room",  # source: the fire was in the B3 battery room
@@ -131,28 +181,35 @@ def _services(pangyo: Campus, standby: list[Campus]) -> list[Service]:
         surges=SURGES,
         # source: data was already in three or more data centers (Kakao post-mortem)
         stores_data=True,
-        depends_on=["auth", "cache", "object-storage"],
+        replication="asynchronous",
+        replication_lag_s=1.0,  # assumption: about a second of replication lag
+        # source: text messaging came back hours before photo and video transfer (object
+        # storage), so text does not depend on object storage (DESIGN.md)
+        depends_on=["auth", "cache"],
         failover_controller="failover-controller",
         failover_time_s=300.0,  # assumption: automated failover in ~5 min
         manual_recovery_s=MANUAL_RECOVERY_S,
     )
+
     # source: failover automation, ops/deploy tools, internal login, cache and object
     # storage lived only in Pangyo (Kakao post-mortem).
+    def rebuilt_elsewhere(name: str, lo: int, hi: int) -> Service:
+        """Only at Pangyo, with spare capacity at the other sites to rebuild it on."""
+        spare = REBUILD_SHARE * SERVICE_DEMANDS[name] / len(standby)
+        rebuild_roles: list[Role] = ["rebuild"] * len(standby)
+        return replicate(
+            name,
+            placements=[*at_pangyo(lo, hi), *[(c.builder.name, c.all_rows) for c in standby]],
+            roles=["active", *rebuild_roles],
+            demand_rps=SERVICE_DEMANDS[name],
+            capacity_rps=[sized(name), *[spare] * len(standby)],
+            surges=SURGES,
+            rebuild_after_s=REBUILD_S,
+        )
+
     only_here = [
-        replicate(
-            "auth",
-            placements=at_pangyo(10, 12),
-            demand_rps=SERVICE_DEMANDS["auth"],
-            capacity_rps=sized("auth"),
-            surges=SURGES,
-        ),
-        replicate(
-            "cache",
-            placements=at_pangyo(12, 15),
-            demand_rps=SERVICE_DEMANDS["cache"],
-            capacity_rps=sized("cache"),
-            surges=SURGES,
-        ),
+        rebuilt_elsewhere("auth", 10, 12),
+        rebuilt_elsewhere("cache", 12, 15),
         replicate(
             "object-storage",
             placements=at_pangyo(15, 18),
@@ -193,6 +250,17 @@ def build() -> Fleet:
             Region(name="capital", description="Seoul capital area."),
             Region(name="central", description="Outside the capital area (assumption)."),
         ],
-        sites=[pangyo.site(), *(c.site() for c in standby)],
+        sites=[
+            pangyo.site().model_copy(update={"restart_servers_per_h": RESTART_SERVERS_PER_H}),
+            *(c.site() for c in standby),
+        ],
         services=_services(pangyo, standby),
+        recovery=Recovery(
+            fire_burn_s=FIRE_BURN_S,
+            repair_s={
+                "ups": BYPASS_S,
+                "switchgear": BYPASS_S,
+                "battery": BATTERY_REPLACEMENT_S,
+            },
+        ),
     )

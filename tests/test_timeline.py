@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from twin.analysis.timeline import ride_through_s, simulate
+from twin.analysis.timeline import DEFAULT_HORIZON_S, ride_through_s, simulate
 from twin.model import (
     Battery,
     Fleet,
@@ -490,7 +490,7 @@ def test_a_downtime_that_reaches_the_horizon_says_so(capsys):
         main(["simulate", "--stack", "lab", "--scenario", "lab:site-loss", "--format", "markdown"])
         == 0
     )
-    assert "(≥ 72.0 h)" in capsys.readouterr().out
+    assert f"(≥ {DEFAULT_HORIZON_S / 3600:.1f} h)" in capsys.readouterr().out
 
 
 def test_headroom_names_a_dependency_cap():

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from twin.model import (
     Replica,
     Service,
 )
+
+Role = Literal["active", "standby", "rebuild"]
+"""A replica's role (see :class:`~twin.model.Replica`)."""
 
 __all__ = [
     "replicate",
@@ -22,7 +25,7 @@ def replicate(
     demand_rps: float,
     capacity_rps: float | Sequence[float] | None = None,
     tolerate: int = 1,
-    roles: Sequence[Literal["active", "standby"]] | None = None,
+    roles: Sequence[Role] | None = None,
     stores_data: bool = False,
     data_quorum: int | None = None,
     surges: Mapping[str, float] | None = None,
@@ -32,11 +35,14 @@ def replicate(
     failover_time_s: float = 0.0,
     manual_recovery_s: float = 4 * 3600.0,
     description: str = "",
+    **service: Any,
 ) -> Service:
     """A :class:`Service` with one replica per ``(site, rows)`` placement.
 
     Without ``capacity_rps`` each replica gets ``demand / (replicas − tolerate)``, so
-    losing any ``tolerate`` replicas still serves the baseline demand.
+    losing any ``tolerate`` replicas still serves the baseline demand. Further keyword
+    arguments are :class:`~twin.model.Service` fields (``replication``,
+    ``rebuild_after_s``, ``slo``, ...).
     """
     n = len(placements)
     if capacity_rps is None:
@@ -46,9 +52,7 @@ def replicate(
         capacities = [float(capacity_rps)] * n
     else:
         capacities = list(capacity_rps)
-    role_list: list[Literal["active", "standby"]] = (
-        list(roles) if roles is not None else ["active"] * n
-    )
+    role_list: list[Role] = list(roles) if roles is not None else ["active"] * n
     return Service(
         name=name,
         description=description,
@@ -70,4 +74,5 @@ def replicate(
         manual_recovery_s=manual_recovery_s,
         data_quorum=data_quorum,
         depends_on=list(depends_on),
+        **service,
     )

@@ -15,8 +15,10 @@ Components
     storage); failed overrides held up.
 Services
     A replica's live fraction is (#UP rows listed for it) / len(rows) (rows are
-    distinct; the model rejects a row listed twice). A replica counts toward capacity if its role is
-    ``active``, or it is ``standby`` and its service is promoted.
+    distinct; the model rejects a row listed twice). A replica counts toward capacity if
+    its role is ``active``, or it is ``standby`` and its service is promoted, or it is
+    ``rebuild`` and its service is in ``rebuilt`` (a rebuild replica of a service not
+    rebuilt does not exist yet: it counts for nothing, quorum included).
     ``capacity_s = Σ capacity_rps × live_fraction`` over counted replicas. With a
     ``data_quorum``, the number of replicas that store data and have at least one
     UP row (any role) must reach the quorum, else ``own_s = 0``; otherwise
@@ -307,6 +309,8 @@ class Evaluator:
         self._rep_service: list[int] = g.replica_service.tolist()
         self._rep_cap: list[float] = g.replica_capacity_rps.tolist()
         self._rep_active: list[bool] = g.replica_active.tolist()
+        self._rep_rebuild: list[bool] = g.replica_rebuild.tolist()
+        self._rebuilt: list[bool] = [False] * g.n_services
         self._rep_stores: list[bool] = g.replica_stores_data.tolist()
         self._demand: list[float] = g.service_demand_rps.tolist()
         self._surges: tuple[dict[str, float], ...] = g.service_surges
@@ -327,6 +331,7 @@ class Evaluator:
         surge: Surge = 1.0,
         promoted: Promoted = "auto",
         caps: Mapping[str | int, float] | None = None,
+        rebuilt: Collection[str | int] = (),
     ) -> Evaluation:
         """Evaluate one scenario.
 
@@ -345,6 +350,8 @@ class Evaluator:
             An upper bound on a service's own served fraction (traffic still being
             re-routed away from a lost replica, say); dependants are capped through
             their dependencies as usual.
+        rebuilt : collection of service names or indices
+            Services rebuilt elsewhere: their ``rebuild`` replicas count.
 
         Returns
         -------
@@ -356,6 +363,11 @@ class Evaluator:
         key, flags = self._promotion(promoted)
         surge = _check_surge(surge)
         cap_list = self._caps(caps)
+        rebuilt_idx = self.graph.services_of(rebuilt)
+        if rebuilt_idx and cap_list is None:
+            cap_list = [1.0] * self._m  # no cached baseline holds: settle every service
+        for s in rebuilt_idx:
+            self._rebuilt[s] = True
         root = self._begin(held_idx)
         try:
             self._fail(failed_idx)
@@ -366,6 +378,8 @@ class Evaluator:
             own = self._own_fractions(served, surge, flags, cap_list)
         finally:
             self._end(root, held_idx)
+            for s in rebuilt_idx:
+                self._rebuilt[s] = False
         return Evaluation(
             self.graph, up, np.array(served), np.array(prom, dtype=bool), met, np.array(own)
         )
@@ -626,12 +640,16 @@ class Evaluator:
         holders = 0
         nrows = self._rep_nrows
         active = self._rep_active
+        rebuild = self._rep_rebuild
+        rebuilt = self._rebuilt[s]
         stores = self._rep_stores
         rep_cap = self._rep_cap
         for r in self._svc_replicas[s]:
+            if rebuild[r] and not rebuilt:
+                continue  # spare capacity elsewhere: nothing runs there yet
             total = nrows[r]
             live = total - down_rows.get(r, 0)
-            if active[r] or promoted:
+            if active[r] or rebuild[r] or promoted:
                 cap += rep_cap[r] * (live / total)
             if stores[r] and live > 0:
                 holders += 1

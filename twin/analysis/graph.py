@@ -122,6 +122,9 @@ class CompiledGraph:
         Owning service of each replica.
     replica_capacity_rps : ndarray[float64], shape (n_replicas,)
         Capacity at full health.
+    replica_rebuild : ndarray[bool], shape (n_replicas,)
+        True for ``role == "rebuild"``: spare capacity elsewhere, counted only once its
+        service has been rebuilt there.
     replica_active : ndarray[bool], shape (n_replicas,)
         True for ``role == "active"`` (False for standby).
     replica_stores_data : ndarray[bool], shape (n_replicas,)
@@ -172,6 +175,7 @@ class CompiledGraph:
     replica_service: np.ndarray
     replica_capacity_rps: np.ndarray
     replica_active: np.ndarray
+    replica_rebuild: np.ndarray
     replica_stores_data: np.ndarray
     replica_row_ptr: np.ndarray
     replica_row: np.ndarray
@@ -322,6 +326,7 @@ def compile_fleet(fleet: Fleet) -> CompiledGraph:
     replica_service: list[int] = []
     replica_capacity: list[float] = []
     replica_active: list[bool] = []
+    replica_rebuild: list[bool] = []
     replica_stores: list[bool] = []
     replica_rows: list[list[int]] = []
     replica_counts: list[int] = []
@@ -331,6 +336,7 @@ def compile_fleet(fleet: Fleet) -> CompiledGraph:
             replica_service.append(s)
             replica_capacity.append(float(rep.capacity_rps))
             replica_active.append(rep.role == "active")
+            replica_rebuild.append(rep.role == "rebuild")
             replica_stores.append(rep.stores_data)
             replica_rows.append([cindex[r] for r in rep.rows])
     row_replicas: list[list[int]] = [[] for _ in range(n)]
@@ -366,6 +372,7 @@ def compile_fleet(fleet: Fleet) -> CompiledGraph:
         "replica_service": np.array(replica_service, dtype=_INT),
         "replica_capacity_rps": np.array(replica_capacity, dtype=np.float64),
         "replica_active": np.array(replica_active, dtype=bool),
+        "replica_rebuild": np.array(replica_rebuild, dtype=bool),
         "replica_stores_data": np.array(replica_stores, dtype=bool),
     }
     for key, lists in (

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from twin.analysis.contingency import contingency
+from twin.analysis.contingency import SingleEvent, contingency
 from twin.analysis.headroom import surge_headroom
 from twin.analysis.tier import tier_verdict
+from twin.analysis.timeline import simulate
 from twin.analysis.twin import Twin, as_twin
 from twin.model import Fleet
+from twin.model.scenarios import Event, ScenarioSpec, SiteLoss, SrlgCut, ZoneFire
 
 __all__ = ["headline"]
 
@@ -42,4 +44,38 @@ def _headline(twin: Twin) -> dict[str, Any]:
         "singlePointsOfFailure": [i.label for i in spofs],
         "surgeHeadroom": headroom,
         "servedAfterWorstSiteLoss": after_site_loss,
+        "recoveryFromWorstSingleEvent": _recovery(twin, report.single_events[:1]),
+    }
+
+
+def _recovery(twin: Twin, worst: list[SingleEvent]) -> dict[str, Any]:
+    """RTO and RPO per service through the worst single event's timeline."""
+    if not worst:
+        return {}
+    event = worst[0]
+    injected: Event
+    if event.kind == "fire":
+        assert event.reach is not None
+        injected = ZoneFire(site=event.reach.site, zone=event.origin)
+    elif event.kind == "srlg":
+        injected = SrlgCut(srlg=event.origin)
+    else:
+        injected = SiteLoss(site=event.origin)
+    timeline = simulate(twin, ScenarioSpec(name=event.label, events=[injected]))
+
+    def seconds(value: float | None) -> float | str | None:
+        return "unrestored" if value == float("inf") else value
+
+    return {
+        "event": event.label,
+        "restoredS": timeline.restored_s,
+        "services": {
+            o.name: {
+                "rtoPartialS": seconds(o.rto.get("partial_s")),
+                "rtoSloS": seconds(o.rto.get("slo_s")),
+                "rtoFullS": seconds(o.rto.get("full_s")),
+                "rpoS": o.rpo_s,
+            }
+            for o in timeline.services
+        },
     }

@@ -18,7 +18,9 @@ Components
     Failed overrides held up.
 Services
     live fraction of a replica = up rows listed / rows listed; a replica counts if
-    active, or standby in a promoted service; capacity = Σ capacity_rps × live
+    active, or standby in a promoted service, or rebuild in a rebuilt service (a
+    rebuild replica of a service not rebuilt does not exist: it counts for nothing,
+    quorum included); capacity = Σ capacity_rps × live
     fraction; with a data_quorum, fewer data-holding replicas with an up row than
     the quorum ⇒ own = 0; else own = min(1, capacity / (demand × surge)), and at
     most the service's cap when one is given;
@@ -48,6 +50,7 @@ def reference_evaluate(
     surge: float | str = 1.0,
     promoted: Literal["auto"] | Collection[str] = "auto",
     caps: Mapping[str, float] | None = None,
+    rebuilt: Collection[str] = (),
 ) -> tuple[dict[str, bool], dict[str, float]]:
     """Evaluate one scenario the slow, obvious way.
 
@@ -66,6 +69,8 @@ def reference_evaluate(
         Which active-standby services count their standby replicas.
     caps : mapping of service name to a fraction, optional
         Upper bound on a service's own served fraction.
+    rebuilt : collection of service names
+        Services rebuilt elsewhere: their ``rebuild`` replicas count.
 
     Returns
     -------
@@ -116,11 +121,13 @@ def reference_evaluate(
         capacity = 0.0
         holders = 0
         for replica in service.replicas:
+            if replica.role == "rebuild" and service.name not in rebuilt:
+                continue
             live_rows = 0
             for row in replica.rows:
                 if up[row]:
                     live_rows += 1
-            counted = replica.role == "active" or (
+            counted = replica.role in ("active", "rebuild") or (
                 replica.role == "standby" and service.name in promoted_names
             )
             if counted:

@@ -12,6 +12,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from twin.errors import DefinitionError, Problem, shown
+from twin.model.components import COMPONENT_TYPES
 
 if TYPE_CHECKING:
     from twin.model import Fleet, Site
@@ -86,6 +87,11 @@ def fleet_problems(fleet: Fleet) -> list[Problem]:
     service_names = {s.name for s in fleet.services}
     for service in fleet.services:
         _check_service(add, service, service_names, site_names, components)
+
+    for kind in fleet.recovery.repair_s:
+        if kind not in COMPONENT_TYPES:
+            known = ", ".join(sorted(COMPONENT_TYPES))
+            add(Problem(f"recovery.repair_s.{kind}", f"unknown component kind (known: {known})"))
     _duplicates(add, "scenarios", [s.name for s in fleet.scenarios], "scenario")
     for scenario in fleet.scenarios:
         _check_scenario(add, fleet, scenario, components)
@@ -232,6 +238,22 @@ def _check_service(add, service, service_names, site_names, components) -> None:
                         f"not {shown(replica.site)}",
                     )
                 )
+    rebuilds = [r for r in service.replicas if r.role == "rebuild"]
+    if rebuilds and service.rebuild_after_s is None:
+        add(
+            Problem(
+                f"{loc}.rebuild_after_s",
+                "rebuild replicas never serve without rebuild_after_s; "
+                "set how long a rebuild takes",
+            )
+        )
+    if service.rebuild_after_s is not None and not rebuilds:
+        add(
+            Problem(
+                f"{loc}.rebuild_after_s",
+                "nothing to rebuild: add a replica with role rebuild where the service is rebuilt",
+            )
+        )
     if service.mode == "active_standby" and not any(r.role == "active" for r in service.replicas):
         add(Problem(f"{loc}.replicas", "an active_standby service needs an active replica"))
     if service.data_quorum is not None:

@@ -133,6 +133,11 @@ class ComponentBase(StrictModel):
         default_factory=list, description="Requirement groups; all must hold for it to run."
     )
     description: str = Field(default="", max_length=2000, description="Free text.")
+    repair_s: Seconds | None = Field(
+        default=None,
+        description="Seconds to repair or replace it when it fails; none: its kind's time "
+        "(fleet recovery.repair_s, then the defaults).",
+    )
     electrical_kw: float = Field(
         default=0.0,
         ge=0,

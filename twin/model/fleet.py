@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 
 from twin.model.checks import check_fleet
 from twin.model.components import AnyComponent, Component
+from twin.model.recovery import Recovery
 from twin.model.scenarios import ScenarioSpec
 from twin.model.types import Name, Seconds, StrictModel
 from twin.model.zones import Zone
@@ -35,6 +36,12 @@ class Site(StrictModel):
     description: str = Field(default="", max_length=2000)
     zones: list[Zone] = Field(min_length=1)
     components: list[Component] = Field(default_factory=list)
+    restart_servers_per_h: float | None = Field(
+        default=None,
+        gt=0,
+        description="Servers brought back per hour here once their rows have power again; "
+        "none: the fleet's recovery.restart_servers_per_h.",
+    )
 
     def zone_named(self, name: str) -> Zone:
         for zone in self.zones:
@@ -76,7 +83,11 @@ class Replica(StrictModel):
     site: Name
     rows: list[Name] = Field(min_length=1, description="Rack rows the replica runs on.")
     capacity_rps: float = Field(gt=0, description="Requests/s the replica serves at full health.")
-    role: Literal["active", "standby"] = "active"
+    role: Literal["active", "standby", "rebuild"] = Field(
+        default="active",
+        description="active serves; standby serves once the service fails over; rebuild is "
+        "spare capacity elsewhere that serves once the service has been rebuilt there.",
+    )
     stores_data: bool = Field(default=False, description="True when it holds a data copy.")
 
 
@@ -104,6 +115,25 @@ class Service(StrictModel):
     )
     manual_recovery_s: Seconds = Field(
         default=4 * 3600.0, description="Time to recover by hand when automation is absent."
+    )
+    replication: Literal["synchronous", "asynchronous", "single_copy"] = Field(
+        default="synchronous",
+        description="How its data is copied between data-holding replicas: the data-loss "
+        "window (RPO) when a data holder is lost is 0, the lag, or everything since the "
+        "last backup.",
+    )
+    replication_lag_s: Seconds = Field(
+        default=0.0, description="Asynchronous replication lag (the RPO on failover)."
+    )
+    backup_interval_s: Seconds = Field(
+        default=24 * 3600.0,
+        description="Seconds between backups (the RPO when the only copy is lost); "
+        "assumption: daily.",
+    )
+    rebuild_after_s: Seconds | None = Field(
+        default=None,
+        description="Seconds after it goes down until its rebuild replicas (role rebuild, at "
+        "another site) serve; none: it waits for its own replicas.",
     )
     slo: Annotated[float, Field(gt=0, le=1)] = Field(
         default=1.0,
@@ -134,6 +164,9 @@ class Fleet(StrictModel):
     services: list[Service] = Field(default_factory=list)
     scenarios: list[ScenarioSpec] = Field(
         default_factory=list, description="Stack-specific named scenarios (beside the catalog)."
+    )
+    recovery: Recovery = Field(
+        default_factory=Recovery, description="How failed parts come back (timelines)."
     )
 
     @model_validator(mode="after")

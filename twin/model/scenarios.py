@@ -51,6 +51,9 @@ class UtilityLoss(_Event):
     kind: Literal["utility_loss"] = "utility_loss"
     site: _Name
     feeds: list[_Name] = Field(default_factory=list)
+    duration_s: float | None = Field(
+        default=None, gt=0, description="Seconds until the grid is back; none: not within the run."
+    )
 
 
 class GeneratorFailToStart(_Event):
@@ -86,6 +89,9 @@ class SiteLoss(_Event):
 
     kind: Literal["site_loss"] = "site_loss"
     site: _Name
+    duration_s: float | None = Field(
+        default=None, gt=0, description="Seconds until the site is back; none: not within the run."
+    )
 
 
 class Surge(_Event):

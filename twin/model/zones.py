@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from twin.model.recovery import ReenergizePhase
 from twin.model.types import Name, Seconds, StrictModel
 
 __all__ = ["SharedSpace", "Suppression", "Zone", "ZoneKind"]
@@ -51,6 +52,16 @@ class Suppression(StrictModel):
     contains_spread: bool = Field(
         default=False,
         description="True when suppression stops the fire before it reaches shared spaces.",
+    )
+    extinguished_after_s: Seconds | None = Field(
+        default=None,
+        description="Seconds from ignition until the fire is out; none: the fleet's "
+        "recovery.fire_burn_s.",
+    )
+    reenergize: list[ReenergizePhase] = Field(
+        default_factory=list,
+        description="How a zone this suppression de-energised comes back once the fire is "
+        "out: phases with a delay and the cumulative share re-energised; none: all at once.",
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from twin.analysis.timeline import CauseKind, EventKind, Timeline, TimelineEvent
-from twin.analysis.timeline.records import DIRECT_FAILURES
+from twin.analysis.timeline.records import DIRECT_FAILURES, RECOVERY_EVENTS
 from twin.model import Fleet
 
 __all__ = ["Overlay", "overlay_moment", "overlay_states", "t_offset"]
@@ -39,19 +39,24 @@ class Overlay:
 
 
 def overlay_moment(timeline: Timeline) -> float:
-    """The last moment of maximum IT loss (the end when nothing was lost).
+    """The worst moment: the last failure while the IT loss is at its maximum (the last
+    failure at all when nothing was lost).
 
-    The loss is constant between loss points, but the failure keeps spreading
-    (a building de-energised later, say); the last event before the loss changes
-    shows the whole picture of the worst state.
+    The loss is constant between loss points, but the failure keeps spreading (a
+    building de-energised later, say); the last failure before the loss changes, and
+    before recovery starts, shows the whole picture of the worst state.
     """
     worst = timeline.max_loss
     points = timeline.losses
     i = points.index(worst)
     stop = points[i + 1].time_s if i + 1 < len(points) else float("inf")
-    times = [e.time_s for e in timeline.events if worst.time_s <= e.time_s < stop]
+    failures = [e for e in timeline.events if e.kind not in RECOVERY_EVENTS]
+    recovering = next(
+        (e.time_s for e in timeline.events if e.kind in RECOVERY_EVENTS), float("inf")
+    )
+    times = [e.time_s for e in failures if worst.time_s <= e.time_s < min(stop, recovering)]
     if worst.servers == 0 and worst.rows == 0:
-        times = [e.time_s for e in timeline.events]
+        times = [e.time_s for e in failures]
     return max(times, default=worst.time_s)
 
 

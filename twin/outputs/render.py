@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from twin.outputs.tables import duration
+from twin.outputs.tables import duration, recovery_time
 
 __all__ = ["MARKDOWN_LIMIT", "md_escape", "render_html", "render_json", "render_markdown"]
 
@@ -84,7 +84,9 @@ def _environment(autoescape: bool) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=md_escape, hours=duration, pct=_pct, num=_num, power=_power)
+    env.filters.update(
+        md=md_escape, hours=duration, rto=recovery_time, pct=_pct, num=_num, power=_power
+    )
     return env
 
 

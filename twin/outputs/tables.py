@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["duration", "format_table"]
+__all__ = ["duration", "format_table", "recovery_time"]
+
+
+def recovery_time(seconds: float | None) -> str:
+    """An RTO as a person reads it: ``–`` never needed, ``not by the end``, or a time.
+
+    >>> recovery_time(None), recovery_time(float("inf")), recovery_time(33_000)
+    ('–', 'not by the end', '9.2 h')
+    """
+    if seconds is None:
+        return "–"
+    if seconds == float("inf"):
+        return "not by the end"
+    return duration(seconds)
 
 
 def duration(seconds: float | None) -> str:

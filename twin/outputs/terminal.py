@@ -5,7 +5,7 @@ from __future__ import annotations
 from twin.analysis.summary import FleetSummary
 from twin.model.scenarios import ScenarioSpec
 from twin.outputs.report import Report
-from twin.outputs.tables import duration, format_table
+from twin.outputs.tables import duration, format_table, recovery_time
 
 __all__ = [
     "contingency_table",
@@ -96,7 +96,16 @@ def timeline_table(report: Report) -> str:
     lines.append("")
     lines.append(
         format_table(
-            ["service", "downtime", "below SLO", "lowest served", "at the end", "capped by"],
+            [
+                "service",
+                "downtime",
+                "below SLO",
+                "lowest served",
+                "at the end",
+                "capped by",
+                "back: partial / SLO / full",
+                "RPO",
+            ],
             [
                 [
                     o.name,
@@ -105,6 +114,10 @@ def timeline_table(report: Report) -> str:
                     ", ".join(f"{k} {v:.0%}" for k, v in o.min_served.items()),
                     ", ".join(f"{k} {v:.0%}" for k, v in o.final_served.items()),
                     o.capped_by or "–",
+                    " / ".join(
+                        recovery_time(o.rto.get(k)) for k in ("partial_s", "slo_s", "full_s")
+                    ),
+                    "stateless" if o.rpo_s is None else duration(o.rpo_s),
                 ]
                 for o in t.services
             ],

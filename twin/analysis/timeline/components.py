@@ -44,9 +44,12 @@ class ComponentLog:
             and not self._dark_by_design(names[i])
         ]
         # direct failures first, then what they took down (index order within each)
+        graph = self.sim.twin.graph
         for i in sorted(down, key=lambda i: names[i] not in failed):
             name = names[i]
             self._reported_down.add(name)
+            if graph.is_row[i] and self._lost_power(evaluation, int(i)):
+                self.sim.power_lost.add(name)
             if name in failed:
                 reason, trigger = failed[name].reason, failed[name].trigger
             else:
@@ -68,6 +71,17 @@ class ComponentLog:
                     initiator=self.sim.initiator,
                 )
         self._prev_up = up
+
+    def _lost_power(self, evaluation: Evaluation, component: int) -> bool:
+        """Failed outright, or a power group unmet: its servers went down hard."""
+        g = self.sim.twin.graph
+        if g.component_names[component] in self.sim.state.failed:
+            return True
+        assert evaluation.met is not None
+        return any(
+            g.gate_resource[k] == "power" and not evaluation.met[k]
+            for k in range(int(g.owner_gate_ptr[component]), int(g.owner_gate_ptr[component + 1]))
+        )
 
     def _dark_by_design(self, name: str) -> bool:
         """A standby generator, or a generator-only bus while no generator runs."""

@@ -27,6 +27,7 @@ def inject(sim: Simulation, event: sc.Event) -> None:
         feeds = event.feeds or [c.name for c in site.components if c.kind == "utility_feed"]
         event_id = _scenario(sim, event.site, CauseKind.UTILITY_LOSS, feeds=feeds)
         _fail_all(sim, feeds, cause(CauseKind.UTILITY_LOSS), event_id)
+        sim.supplies.schedule_return(feeds, CauseKind.UTILITY_LOSS, event.site, event.duration_s)
     elif isinstance(event, sc.GeneratorFailToStart):
         _scenario(sim, ", ".join(event.generators), CauseKind.FAIL_TO_START_PLANNED)
         state.fail_to_start.update(event.generators)
@@ -49,6 +50,7 @@ def inject(sim: Simulation, event: sc.Event) -> None:
         event_id = _scenario(sim, event.site, CauseKind.SITE_LOSS)
         lost = [c.name for c in twin.sites[event.site].components]
         _fail_all(sim, lost, cause(CauseKind.SITE_LOSS, event.site), event_id)
+        sim.supplies.schedule_return(lost, CauseKind.SITE_LOSS, event.site, event.duration_s)
     elif isinstance(event, sc.Surge):
         _scenario(sim, event.surge, CauseKind.SURGE)
         state.surge_name = event.surge

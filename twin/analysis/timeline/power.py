@@ -155,6 +155,7 @@ class Generators:
             return
         gen = state.generators[name]
         state.gen_state[name] = "running"
+        sim.supplies.generator_running(name)
         sim.log(
             EventKind.GENERATOR_RUNNING,
             name,
@@ -169,7 +170,12 @@ class Generators:
             event_id = sim.log(
                 EventKind.GENERATOR_OUT_OF_FUEL,
                 name,
-                cause(CauseKind.OUT_OF_FUEL, event=True, fuel_hours=gen.fuel_hours),
+                cause(
+                    CauseKind.OUT_OF_FUEL,
+                    event=True,
+                    fuel_hours=gen.fuel_hours,
+                    contract=sim.twin.fleet.recovery.fuel_contract is not None,
+                ),
                 initiator=initiator,
             )
             state.fail(name, cause(CauseKind.OUT_OF_FUEL), event_id)

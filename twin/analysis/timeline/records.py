@@ -51,6 +51,13 @@ class EventKind(StrEnum):
     SERVICE_RESTORED = "service_restored"
     FAILOVER_STARTED = "failover_started"
     FAILOVER_COMPLETE = "failover_complete"
+    FIRE_OUT = "fire_out"
+    REPAIRED = "repaired"
+    REENERGIZED = "reenergized"
+    SERVERS_RESTARTED = "servers_restarted"
+    FUEL_DELIVERED = "fuel_delivered"
+    RETURNED = "returned"
+    SERVICE_REBUILT = "service_rebuilt"
 
 
 class CauseKind(StrEnum):
@@ -86,7 +93,32 @@ class CauseKind(StrEnum):
     SERVED_CHANGED = "served_changed"
     FAILOVER_AUTOMATED = "failover_automated"
     FAILOVER_MANUAL = "failover_manual"
+    # recovery
+    FIRE_OUT = "fire_out"
+    REPAIRED = "repaired"
+    REENERGIZED = "reenergized"
+    RESTARTED = "restarted"
+    FUEL_DELIVERY = "fuel_delivery"
+    RETURNED = "returned"
+    REBUILT = "rebuilt"
 
+
+RECOVERY_EVENTS = frozenset(
+    {
+        EventKind.FIRE_OUT,
+        EventKind.REPAIRED,
+        EventKind.REENERGIZED,
+        EventKind.SERVERS_RESTARTED,
+        EventKind.FUEL_DELIVERED,
+        EventKind.RETURNED,
+        EventKind.SERVICE_REBUILT,
+        EventKind.COMPONENT_UP,
+        EventKind.SERVICE_RESTORED,
+        EventKind.OFF_BATTERY,
+        EventKind.FAILOVER_COMPLETE,
+    }
+)
+"""Events of things coming back (as opposed to failing)."""
 
 DIRECT_FAILURES = frozenset(
     {
@@ -178,7 +210,8 @@ _TEXTS: dict[CauseKind, _Text] = {
     CauseKind.GENERATOR_STARTED: lambda c, _: f"started after {c.get('delay_s'):g} s",
     CauseKind.GENERATOR_DEMAND: lambda c, src: f"{src} lost its {c.get('lost')}",
     CauseKind.OUT_OF_FUEL: lambda c, _: (
-        f"fuel exhausted ({c.get('fuel_hours'):g} h at rated load; no refuelling)"
+        f"fuel exhausted ({c.get('fuel_hours'):g} h at rated load; "
+        f"{'no delivery in time' if c.get('contract') else 'no refuelling contract'})"
         if c.get("event")
         else "out of fuel"
     ),
@@ -196,7 +229,30 @@ _TEXTS: dict[CauseKind, _Text] = {
     CauseKind.SERVED_CHANGED: lambda c, _: f"served {c.get('before'):.0%} → {c.get('now'):.0%}",
     CauseKind.FAILOVER_AUTOMATED: lambda c, src: f"automated by {src}",
     CauseKind.FAILOVER_MANUAL: _failover_manual,
+    CauseKind.FIRE_OUT: lambda c, src: f"fire out after {_h(c.get('seconds'))} ({c.get('input')})",
+    CauseKind.REPAIRED: lambda c, src: f"repaired after {_h(c.get('seconds'))} ({src})",
+    CauseKind.REENERGIZED: lambda c, src: (
+        f"phase {c.get('phase')}: {c.get('fraction'):.0%} of {src} re-energised "
+        f"({c.get('components')} components; {src} suppression reenergize)"
+    ),
+    CauseKind.RESTARTED: lambda c, src: (
+        f"{c.get('servers'):,} servers booted ({src} restarts {c.get('rate'):,.0f} servers/h)"
+    ),
+    CauseKind.FUEL_DELIVERY: lambda c, src: (
+        f"fuel delivered to {c.get('generators')} generators (recovery.fuel_contract)"
+    ),
+    CauseKind.RETURNED: lambda c, src: (
+        f"{'grid' if c.get('what') == 'utility_loss' else 'site'} back after "
+        f"{_h(c.get('duration_s'))} (scenario duration_s)"
+    ),
+    CauseKind.REBUILT: lambda c, src: (
+        f"rebuilt at {src} after {_h(c.get('seconds'))} ({c.get('service')}.rebuild_after_s)"
+    ),
 }
+
+
+def _h(seconds: float) -> str:
+    return f"{seconds / 3600:g} h" if seconds >= 3600 else f"{seconds / 60:g} min"
 
 
 @dataclass(frozen=True)
@@ -283,6 +339,13 @@ class ServiceOutcome:
     capped_by: str | None = None
     """The dependency holding it below what its own capacity serves: at the end when one
     still does, else at its worst moment."""
+    rto: dict[str, float | None] = field(default_factory=dict)
+    """Back to ``partial_s``, ``slo_s`` and ``full_s`` service (seconds from the
+    scenario start); None: it never fell below; ``inf``: not back by the end."""
+    rpo_s: float | None = None
+    """Data-loss window: 0, the replication lag, or back to the last backup; None for a
+    stateless service."""
+    rpo_basis: str = ""
 
     def state(self, served: float) -> str:
         """``down`` (0), ``below_slo``, ``reduced`` (within the SLO, below full) or ``full``."""
@@ -310,6 +373,12 @@ class ServiceOutcome:
             "worst_state": self.worst_state,
             "down_at_horizon": self.down_at_horizon,
             "capped_by": self.capped_by,
+            "rto": {
+                k: (None if v is None else ("unrestored" if v == float("inf") else _round(v)))
+                for k, v in self.rto.items()
+            },
+            "rpo_s": None if self.rpo_s is None else _round(self.rpo_s),
+            "rpo_basis": self.rpo_basis,
         }
 
 
@@ -329,6 +398,9 @@ class Timeline:
     demand_levels: list[str]
     states: list[tuple[float, list[str]]] = field(default_factory=list)
     """Every moment the set of components down changed, with that whole set."""
+    restored_s: float | None = None
+    """When everything was whole again (every component up that was up before the
+    scenario, every service full); None when it was not by the end of the run."""
 
     @property
     def max_loss(self) -> LossPoint:
@@ -381,6 +453,7 @@ class Timeline:
             "losses": [p.to_json() for p in self.losses],
             "events": [e.to_json() for e in self.events],
             "down_at_end": list(self.down_at_end),
+            "restored_s": None if self.restored_s is None else _round(self.restored_s),
         }
         if full:
             doc["states"] = [{"time_s": _round(t), "down": list(d)} for t, d in self.states]

@@ -22,7 +22,7 @@ from twin.analysis.timeline.records import Cause, CauseKind, EventKind, cause
 if TYPE_CHECKING:
     from twin.analysis.timeline.simulation import Simulation
 
-__all__ = ["FailoverDone", "RerouteDone", "ServiceSystem"]
+__all__ = ["FailoverDone", "RebuildDone", "Rebuilds", "RerouteDone", "ServiceSystem"]
 
 Served = dict[str, dict[str, float]]
 """Demand level → service → served fraction."""
@@ -34,6 +34,16 @@ class RerouteDone(Scheduled):
 
     def apply(self, sim: Simulation) -> None:
         """Nothing to do: the settle after every step lifts the expired cap."""
+
+
+@dataclass
+class RebuildDone(Scheduled):
+    """A service is rebuilt on its spare capacity elsewhere (its rebuild replicas)."""
+
+    service: str
+
+    def apply(self, sim: Simulation) -> None:
+        sim.rebuilds.done(self)
 
 
 @dataclass
@@ -82,6 +92,7 @@ class ServiceSystem:
         served = {level: self.served_at(level, caps) if caps else steady[level] for level in levels}
         self._log(served[current])
         self._start_failovers(steady[current])
+        self.sim.rebuilds.start(served[current])
         return served
 
     def _note_lost_replicas(self, evaluation: Evaluation) -> None:
@@ -184,3 +195,49 @@ class ServiceSystem:
             self.sim.log(
                 EventKind.FAILOVER_COMPLETE, event.service, event.how, initiator=event.initiator
             )
+
+
+class Rebuilds:
+    """Services rebuilt by hand on spare capacity elsewhere, ``rebuild_after_s`` after
+    they went down (their ``rebuild`` replicas count from then on)."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.state = sim.state
+        self.services = sim.twin.fleet.services
+        self.pending: set[str] = set()
+
+    def start(self, served: dict[str, float]) -> None:
+        """A service down with a rebuild plan is rebuilt ``rebuild_after_s`` later."""
+        sim = self.sim
+        for service in self.services:
+            name = service.name
+            if service.rebuild_after_s is None or served[name] > EPSILON:
+                continue
+            if name in self.state.rebuilt or name in self.pending:
+                continue
+            self.pending.add(name)
+            sim.queue.schedule(
+                sim.now + service.rebuild_after_s,
+                P_SERVICE,
+                RebuildDone(name, initiator=sim.initiator),
+            )
+
+    def done(self, event: RebuildDone) -> None:
+        self.pending.discard(event.service)
+        service = next(s for s in self.services if s.name == event.service)
+        if self.sim.services.prev_served[service.name] >= 1 - EPSILON:
+            return  # back on its own before the rebuild was done
+        self.state.rebuilt.add(service.name)
+        sites = sorted({r.site for r in service.replicas if r.role == "rebuild"})
+        self.sim.log(
+            EventKind.SERVICE_REBUILT,
+            service.name,
+            cause(
+                CauseKind.REBUILT,
+                ", ".join(sites),
+                seconds=service.rebuild_after_s,
+                service=service.name,
+            ),
+            initiator=event.initiator,
+        )

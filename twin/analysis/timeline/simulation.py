@@ -24,7 +24,8 @@ from twin.analysis.timeline.injection import inject
 from twin.analysis.timeline.outcomes import Segment, assemble
 from twin.analysis.timeline.power import Batteries, Generators, LoadFlow
 from twin.analysis.timeline.records import Cause, CauseKind, EventKind, Timeline, cause
-from twin.analysis.timeline.services import ServiceSystem
+from twin.analysis.timeline.recovery import Repairs, Restarts, Supplies
+from twin.analysis.timeline.services import Rebuilds, ServiceSystem
 from twin.analysis.timeline.state import PlantState
 from twin.analysis.twin import Twin, as_twin
 from twin.model import Fleet
@@ -35,7 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_HORIZON_S", "Simulation", "simulate"]
 
-DEFAULT_HORIZON_S = 72 * 3600.0
+DEFAULT_HORIZON_S = 168 * 3600.0
+"""A week: long enough for the recovery of a whole building (Pangyo took 127.5 h)."""
 
 
 @dataclass
@@ -66,8 +68,14 @@ class Simulation:
         self.load_flow = LoadFlow(self)
         self.cooling = CoolingSystem(self)
         self.services = ServiceSystem(self)
+        self.rebuilds = Rebuilds(self)
         self.component_log = ComponentLog(self)
+        self.repairs = Repairs(self)
+        self.restarts = Restarts(self)
+        self.supplies = Supplies(self)
+        self.power_lost: set[str] = set()  # rows that lost power: their servers must boot
         self.segments: list[Segment] = []
+        self.initial: Evaluation | None = None  # the state before anything happened
 
     # ------------------------------------------------------------------ running
 
@@ -141,6 +149,7 @@ class Simulation:
             surge=surge,
             promoted=self.state.promoted,
             caps=caps,
+            rebuilt=self.state.rebuilt,
         )
 
     def settle(self) -> None:
@@ -150,6 +159,7 @@ class Simulation:
             evaluation = self.evaluate()
             changed = self.generators.start(evaluation)
             changed |= self.cooling.start(evaluation)
+            changed |= self.restarts.hold(evaluation, self.power_lost)
             if not changed:
                 break
         loads = self.load_flow.loads(evaluation)
@@ -164,9 +174,21 @@ class Simulation:
                 initiator=self.initiator,
             )
         served = self.services.update(evaluation, self.levels())
+        if self.initial is None:
+            self.initial = evaluation
         if self.segments and self.segments[-1].start_s == self.now:
             self.segments.pop()  # same moment: the later settle supersedes the earlier one
-        self.segments.append(Segment(self.now, evaluation, served))
+        self.segments.append(
+            Segment(
+                self.now,
+                evaluation,
+                served,
+                frozenset(state.excluded()),
+                tuple(state.held()),
+                frozenset(state.promoted),
+                frozenset(state.rebuilt),
+            )
+        )
 
 
 def simulate(

@@ -8,6 +8,7 @@ level, and which active-standby services have failed over.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from twin.analysis.timeline.records import Cause
@@ -45,22 +46,43 @@ class PlantState:
         self.on_battery: dict[str, float] = {}  # UPS → load kW while on battery
         self.surge_name: str | None = None
         self.promoted: set[str] = set()
+        self.rebuilt: set[str] = set()
+        self.restarting: set[str] = set()  # rows powered again, servers still booting
+        self.listeners: list[Callable[[str, Failure], None]] = []
 
     def fail(self, name: str, reason: Cause, trigger: int | None) -> None:
         """Fail ``name`` outright (the first cause is kept)."""
         if name in self.failed:
             return
-        self.failed[name] = Failure(reason, trigger)
+        failure = Failure(reason, trigger)
+        self.failed[name] = failure
         if name in self.gen_state:
             self.gen_state[name] = "failed"
         if name in self.storage_state:
             self.storage_state[name] = "failed"
         if name in self.battery_kwh:
             self.battery_kwh[name] = 0.0
+        for listener in self.listeners:
+            listener(name, failure)
+
+    def restore(self, name: str) -> bool:
+        """Undo an outright failure (repaired, replaced, re-energised); True if it was one.
+
+        A generator returns to standby, a thermal store to idle, a battery full."""
+        if self.failed.pop(name, None) is None:
+            return False
+        if name in self.gen_state:
+            self.gen_state[name] = "standby"
+            self.fuel_h[name] = self.generators[name].fuel_hours
+        if name in self.storage_state:
+            self.storage_state[name] = "idle"
+        if name in self.battery_kwh:
+            self.battery_kwh[name] = self.batteries[name].energy_kwh
+        return True
 
     def excluded(self, assume_running: set[str] | frozenset[str] = frozenset()) -> set[str]:
-        """Failed components plus generators not (assumed) running."""
-        out = set(self.failed)
+        """Failed components, rows still restarting, and generators not (assumed) running."""
+        out = set(self.failed) | self.restarting
         out.update(
             g for g, st in self.gen_state.items() if st != "running" and g not in assume_running
         )
