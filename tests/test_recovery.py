@@ -206,3 +206,24 @@ def test_engine_and_oracle_agree_along_recovery_timelines(fleet, data):
         engine_up, engine_served = segment.evaluation.as_dicts()
         assert engine_up == up, segment.start_s
         assert engine_served == pytest.approx(served), segment.start_s
+
+
+@pytest.mark.parametrize(
+    ("stack", "scenario", "never_down"),
+    [
+        ("ansan", "ansan:fire:ansan-battery-room-hall1-a", True),
+        ("fleet", "ansan:fire:ansan-battery-room-hall1-a", True),
+        ("fleet", "ansan:site-loss", True),
+        ("pangyo-2022", "pangyo:fire:pangyo-b3-battery-room", False),
+    ],
+)
+def test_the_same_events_beside_pangyo(stack, scenario, never_down):
+    """The README's comparison: what Ansan's design and the fleet change for messaging."""
+    from twin.model.catalog import find_scenario
+
+    fleet = build_stack(stack)
+    messaging = simulate(fleet, find_scenario(fleet, scenario)).service("messaging")
+    assert (messaging.downtime_s == 0) == never_down
+    assert messaging.rpo_s == (0.0 if never_down else 1.0)
+    if stack == "fleet" and scenario.endswith("site-loss"):
+        assert messaging.rto["full_s"] <= 60.0  # re-routed within the minute
