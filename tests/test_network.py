@@ -17,11 +17,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from stacks.fleet import SHARED_DUCT
 from tests.strategies import networked_fleets
 from tests.test_engine import TOL, _agree, _params
 from twin.analysis.engine import Evaluation, Evaluator
 from twin.analysis.reference import reference_evaluate, reference_reachability
+from twin.analysis.timeline import simulate
 from twin.model import Fleet
+from twin.model.catalog import find_scenario
+from twin.model.scenarios import ComponentFailure, ScenarioSpec
+from twin.sources import build_stack
 
 
 def _srlg_members(fleet: Fleet) -> dict[str, list[str]]:
@@ -453,3 +458,68 @@ def test_a_fleet_without_carriers_or_backbone_keeps_todays_answers() -> None:
     assert evaluation.partition() == [["a", "b"]]
     assert _served(fleet) == {"store": 1.0}
     assert _served(fleet, ["a-row-1"]) == {"store": 0.0}  # one data replica left of 2
+
+
+# --------------------------------------------------------------------------- timelines
+
+
+def _timeline(fleet: Fleet, *events: Any) -> Any:
+    spec = ScenarioSpec(name="net", events=list(events), horizon_s=40_000)
+    return simulate(fleet, spec)
+
+
+def test_a_partitioned_controller_leaves_failover_to_hand() -> None:
+    """The timeline asks the engine whether the controller reaches a standby."""
+    app = _failover_fleet().services[0]
+    # Reachable: automated failover after failover_time_s (0 here).
+    timeline = _timeline(_failover_fleet(), ComponentFailure(components=["a-row-1"]))
+    started = timeline.first("failover_started", "app")
+    assert started is not None and started.cause_kind == "failover_automated"
+    # c cut off first, then the active replica lost: ops serves but cannot reach c.
+    timeline = _timeline(
+        _failover_fleet(),
+        ComponentFailure(components=["a-to-c", "b-to-c"]),
+        ComponentFailure(at_s=10.0, components=["a-row-1"]),
+    )
+    started = timeline.first("failover_started", "app")
+    assert started is not None and started.cause_kind == "failover_manual"
+    assert started.cause == "manual recovery (failover controller ops cannot reach a standby site)"
+    done = timeline.first("failover_complete", "app")
+    assert done is not None and done.time_s == pytest.approx(10.0 + app.manual_recovery_s)
+    # Promoted by hand, the standby at c serves: c still reaches its users.
+    assert timeline.service("app").final_served["baseline"] == 1.0
+    assert timeline.service("app").downtime_s == pytest.approx(app.manual_recovery_s)
+
+
+def test_a_site_losing_its_users_is_rerouted_like_a_lost_replica() -> None:
+    web = {
+        "name": "web",
+        "demand_rps": 100.0,
+        "failover_time_s": 60.0,
+        "replicas": [_on(s, 50.0) for s in _SITES],
+    }
+    timeline = _timeline(_triangle([web]), ComponentFailure(components=["c-carrier-1"]))
+    outcome = timeline.service("web")
+    # c's third of the traffic is lost until re-routed; a and b then carry it all.
+    assert outcome.min_served["baseline"] == pytest.approx(2 / 3)
+    assert outcome.degraded_s == pytest.approx(60.0)
+    assert outcome.final_served["baseline"] == 1.0
+    assert outcome.final_headroom["baseline"] == pytest.approx(0.0)
+
+
+def test_the_fleets_duct_cut_fences_ansans_quorum_replicas() -> None:
+    """Ansan cut off from Seoul and Busan: messaging and object-storage stop there; for
+    the minute global load balancing takes, a third of their traffic is lost."""
+    fleet = build_stack("fleet")
+    timeline = simulate(fleet, find_scenario(fleet, f"srlg-cut:{SHARED_DUCT}"))
+    for name in ("messaging", "object-storage"):
+        outcome = timeline.service(name)
+        assert outcome.min_served["baseline"] == pytest.approx(2 / 3, abs=1e-6)
+        assert outcome.degraded_s == 60.0
+        assert outcome.final_served == {
+            "baseline": 1.0,
+            "new_year": pytest.approx(1 / 3, abs=1e-6),
+            "world_cup": pytest.approx(0.1, abs=1e-6),
+        }
+    for name in ("auth", "cache", "ops-tooling", "failover-controller"):
+        assert timeline.service(name).degraded_s == 0.0, name
