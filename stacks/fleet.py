@@ -24,7 +24,12 @@ from twin.model.recovery import Recovery
 __all__ = ["BACKBONE", "SHARED_DUCT", "build", "secondary_spec"]
 
 SHARED_DUCT = "duct-gyeonggi-trunk"
-"""assumption: the Ansan–Seoul and Ansan–Busan fibres leave Ansan in one trunk duct."""
+"""assumption: the Ansan–Seoul and Ansan–Busan fibres leave Ansan in one trunk duct.
+
+Cutting it leaves Ansan reaching its users but no other site: Seoul and Busan hold the
+2-of-3 quorum of messaging and object-storage, whose Ansan replicas stop (a third of
+their traffic lost until it is re-routed); at baseline demand the two sites carry it
+all, at a surge the lost third shows (``twin.analysis.partitions.srlg_consequences``)."""
 
 BACKBONE: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # source: backbone centers 2 → 3 (Kakao remedies, DESIGN.md); routes are assumptions

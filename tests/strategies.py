@@ -10,6 +10,13 @@ and every name is unique fleet-wide.
 
 Capacities are integers and thresholds are multiples of 0.5, so sums are exact in
 floating point and "exactly at the threshold" cases are common.
+
+``fleets(networked=True)`` (and ``networked_fleets()``) add a network layer on top:
+2–4 sites, carrier links at some sites and not others, backbone links between
+random pairs of sites (parallel links too), every link in a few shared-risk groups
+drawn from a small pool so that one cut hits several links, replicas spread over
+sites, data quorums, active-standby services whose controllers often run at other
+sites, and now and then a service with ``needs_network=False``.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from hypothesis import strategies as st
 
 from twin.model import COMPONENT_TYPES, Fleet
 
-__all__ = ["PROVIDERS", "fleets"]
+__all__ = ["PROVIDERS", "SRLG_POOL", "fleets", "networked_fleets"]
 
 PROVIDERS: dict[str, tuple[str, ...]] = {
     resource: tuple(kind for kind, cls in COMPONENT_TYPES.items() if cls.provides == resource)
@@ -32,6 +39,9 @@ _RESOURCE_OF = {kind: resource for resource, kinds in PROVIDERS.items() for kind
 # Rack rows appear often so that services have somewhere to run.
 _KINDS = [kind for kinds in PROVIDERS.values() for kind in kinds] + ["battery"] + ["rack_row"] * 6
 _ZONE_KINDS = ["building", "ups_room", "battery_room", "chiller_plant", "data_hall", "roof"]
+
+SRLG_POOL = ("duct-1", "duct-2", "duct-3", "route-4")
+"""Shared-risk groups the network layer draws from (few, so that groups are shared)."""
 
 
 def _attributes(draw: st.DrawFn, kind: str, capacity: int, other_sites: list[str]) -> dict:
@@ -89,17 +99,21 @@ def fleets(
     min_components: int = 3,
     max_components: int = 25,
     max_services: int = 5,
+    networked: bool = False,
 ) -> Fleet:
     """A random valid :class:`Fleet`.
 
     Parameters
     ----------
     min_components, max_components : int
-        Bounds on the number of components (fleet-wide).
+        Bounds on the number of components (fleet-wide), not counting the links the
+        network layer adds.
     max_services : int
         Upper bound on the number of services (none when no rack row exists).
+    networked : bool
+        Add the network layer (see the module docstring).
     """
-    n_sites = draw(st.integers(1, 3))
+    n_sites = draw(st.integers(2, 4)) if networked else draw(st.integers(1, 3))
     n_regions = draw(st.integers(1, n_sites))
     regions = [f"region-{i}" for i in range(n_regions)]
     site_names = [f"site-{i}" for i in range(n_sites)]
@@ -140,6 +154,10 @@ def fleets(
         }
         comps.append(comp)
         comp_site.append(s)
+    if networked:
+        for comp, s in _network_layer(draw, site_names, len(comps)):
+            comps.append(comp)
+            comp_site.append(s)
 
     capacity_of = {
         c["name"]: int(c.get("capacity_kw") or c.get("cooling_kw") or c.get("capacity_gbps") or 0)
@@ -181,7 +199,7 @@ def fleets(
         others = [n for n in service_names if n != name]
         mode = draw(st.sampled_from(["active_active", "active_standby"]))
         replicas = []
-        for k in range(draw(st.integers(1, 3))):
+        for k in range(draw(st.integers(1, 4 if networked else 3))):
             site = draw(st.sampled_from(hosting))
             role = "active"
             if mode == "active_standby" and k > 0 and draw(st.booleans()):
@@ -208,8 +226,10 @@ def fleets(
         }
         if draw(st.booleans()):
             service["surges"] = {"new_year": 3.0, "world_cup": 10.0}
-        if others and draw(st.integers(0, 2)):
+        if others and (draw(st.integers(0, 2)) or (networked and mode == "active_standby")):
             service["failover_controller"] = draw(st.sampled_from(others))
+        if networked and not draw(st.integers(0, 4)):
+            service["needs_network"] = False
         holders = sum(1 for r in replicas if r["stores_data"])
         if holders and draw(st.booleans()):
             service["data_quorum"] = draw(st.integers(1, holders))
@@ -232,3 +252,55 @@ def fleets(
             "services": services,
         }
     )
+
+
+def networked_fleets(max_components: int = 20, max_services: int = 5) -> st.SearchStrategy[Fleet]:
+    """Random valid fleets with carriers, a backbone, shared-risk groups, quorums and
+    controllers at other sites (``fleets(networked=True)``)."""
+    return fleets(max_components=max_components, max_services=max_services, networked=True)
+
+
+def _network_layer(
+    draw: st.DrawFn, site_names: list[str], first: int
+) -> list[tuple[dict[str, Any], int]]:
+    """Carrier and backbone links (component documents with their site index)."""
+    out: list[tuple[dict[str, Any], int]] = []
+    srlgs = st.lists(st.sampled_from(SRLG_POOL), max_size=2, unique=True)
+    j = first
+    for s, site in enumerate(site_names):
+        # Some sites declare no carrier at all: they always reach users.
+        for _ in range(draw(st.integers(0, 2))):
+            out.append(
+                (
+                    {
+                        "kind": "carrier_link",
+                        "name": f"c{j}-carrier_link",
+                        "zone": f"{site}-zone-0",
+                        "carrier": "carrier",
+                        "capacity_gbps": 10.0,
+                        "srlg": draw(srlgs),
+                    },
+                    s,
+                )
+            )
+            j += 1
+    n = len(site_names)
+    # Sometimes no backbone at all (every site connected), else 1..2n links, parallel ones too.
+    for _ in range(draw(st.integers(0, 2 * n))):
+        a = draw(st.integers(0, n - 1))
+        b = draw(st.sampled_from([k for k in range(n) if k != a]))
+        out.append(
+            (
+                {
+                    "kind": "backbone_link",
+                    "name": f"c{j}-backbone_link",
+                    "zone": f"{site_names[a]}-zone-0",
+                    "capacity_gbps": 10.0,
+                    "remote_site": site_names[b],
+                    "srlg": draw(srlgs),
+                },
+                a,
+            )
+        )
+        j += 1
+    return out

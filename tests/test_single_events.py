@@ -112,3 +112,18 @@ def test_fire_reach_follows_spread_containment_and_cuts(suppression, shared, bur
     harmful = {e.label for e in events}
     # the UPS room burning (or the building cut) takes the row; the battery room alone does not
     assert ("fire in s1/bat-room" in harmful) == ("ups-room" in burnt or "bldg" in cut)
+
+
+def test_the_fleet_report_says_what_every_shared_risk_cut_does(capsys):
+    assert main(["report", "--stack", "fleet", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    fleet = build_stack("fleet")
+    groups = sorted({g for _, c in fleet.components() for g in getattr(c, "srlg", ())})
+    views = {v["srlg"]: v for v in doc["srlgs"]}
+    assert sorted(views) == groups
+    for view in views.values():
+        assert view["description"]  # a consequence, or the reason there is none
+    trunk = views["duct-gyeonggi-trunk"]
+    assert trunk["baseline"]["partition"] == [["ansan"], ["seoul", "busan"]]
+    assert "messaging stops at ansan" in trunk["description"]
+    assert trunk["peak"]["services"]["messaging"] < 1  # at the World Cup surge it shows

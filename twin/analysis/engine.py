@@ -13,25 +13,47 @@ Components
     until stable), so mutually supporting cycles stay up. ``held_up`` names
     components whose requirements are ignored (a UPS on battery, a loop on thermal
     storage); failed overrides held up.
+Reachability
+    Computed per state from the component up-states after the component fixpoint,
+    before services settle. Users: a site reaches users iff at least one of its
+    ``carrier_link`` components is UP; a site that declares no carrier link is
+    unmodelled and always reaches users. Backbone: sites are the nodes of an
+    undirected graph with an edge between sites a and b while at least one
+    ``backbone_link`` component joining them (sitting at a with ``remote_site`` b,
+    or at b with ``remote_site`` a) is UP; two sites are connected iff a path of
+    such edges joins them (transitively; a site is connected to itself), and the
+    sites connected to each other form a group. A fleet that declares no backbone
+    link at all is one group. A shared-risk group cut needs no rule of its own: it
+    fails every link in the group.
 Services
     A replica's live fraction is (#UP rows listed for it) / len(rows) (rows are
     distinct; the model rejects a row listed twice). A replica counts toward capacity if
     its role is ``active``, or it is ``standby`` and its service is promoted, or it is
     ``rebuild`` and its service is in ``rebuilt`` (a rebuild replica of a service not
-    rebuilt does not exist yet: it counts for nothing, quorum included).
-    ``capacity_s = Σ capacity_rps × live_fraction`` over counted replicas. With a
-    ``data_quorum``, the number of replicas that store data and have at least one
-    UP row (any role) must reach the quorum, else ``own_s = 0``; otherwise
+    rebuilt does not exist yet: it counts for nothing, quorum included), and, for a
+    service with ``needs_network`` (the default), its site reaches users.
+    ``capacity_s = Σ capacity_rps × live_fraction`` over counted replicas.
     ``own_s = min(1, capacity_s / (demand_rps × surge))``, and at most ``caps[s]``
     when a cap is given (traffic still being re-routed, say).
+    With a ``data_quorum`` and ``needs_network``: the data-holding replicas with at
+    least one UP row (any role) are grouped by their site's group; a group HOLDS
+    the quorum when it has ``>= data_quorum`` of them. If no group holds it,
+    ``own_s = 0``; otherwise a replica counts only if its site is in a group that
+    holds it (the majority side keeps serving, the minority stops). With a
+    ``data_quorum`` and not ``needs_network``: fewer such replicas (anywhere) than
+    the quorum ⇒ ``own_s = 0``, and carriers and backbone are ignored.
     ``served_s = min(own_s, min over depends_on of served_d)``, the GREATEST
     fixpoint from 1.0 downward (dependency cycles allowed).
 Promotion
     ``promoted`` is an explicit collection of services, or ``"auto"``: an
-    ``active_standby`` service is promoted iff it has a failover controller and
-    ``served(controller) > 0``; this too is a greatest fixpoint (all candidates
-    start promoted and are dropped while their controller ends at 0). Promotion
-    in an ``active_active`` service has no effect (it has no standby replica).
+    ``active_standby`` service is promoted iff it has a failover controller,
+    ``served(controller) > 0`` and, with ``needs_network``, the controller reaches a
+    standby: some standby replica's site is connected to the site of a controller
+    replica with at least one UP row. This too is a greatest fixpoint (all
+    candidates start promoted and are dropped while their controller ends at 0).
+    Promotion in an ``active_active`` service has no effect (it has no standby
+    replica). Promoted or not, a standby replica counts only under the rules above
+    (its site reaching users, on a quorum-holding side).
 
 Algorithm
 ---------
@@ -47,12 +69,16 @@ fixpoint of the union; :meth:`Evaluator.evaluate_many` uses that to share the
 prefix of sorted failure sets (N-2 pairs ``(a, b1), (a, b2), …`` propagate ``a``
 once).
 
-Services start from a cached baseline (per surge and promotion mode) and are
-re-settled by a worklist seeded with the services that have a replica on a downed
-row; a changed service re-queues its dependants and, when it drops to 0, the
-services it controls. Chaotic iteration downward from a post-fixpoint of a
-monotone operator reaches its greatest fixpoint, so the result equals the
-from-the-top definition.
+Reachability is the all-up one unless a carrier or backbone link is down; then it
+is recomputed (a BFS over the few sites). Services start from a cached baseline (per
+surge and promotion mode) and are re-settled by a worklist seeded with the services
+that have a replica on a downed row and the services they control (whose controller
+may no longer reach a standby), or with every service when reachability differs
+from the all-up one; a changed service re-queues its dependants and, when it drops
+to 0, the services it controls. Failing more only removes users, edges and live
+rows, so the all-up answer is above the scenario's; chaotic iteration downward from
+a post-fixpoint of a monotone operator reaches its greatest fixpoint, so the result
+equals the from-the-top definition.
 
 Long on purpose: the evaluator's hot loops (propagation, rollback, prefix sharing,
 service settling) share one incremental state and its invariants (gate sums, met
@@ -106,6 +132,19 @@ class Evaluation:
     met: np.ndarray | None = None
     """Whether each requirement group (gate) is met in this state, shape (n_gates,);
     None for results of :meth:`Evaluator.evaluate_many`."""
+    site_users: np.ndarray | None = None
+    """Whether each site reaches users, shape (n_sites,); None for results of
+    :meth:`Evaluator.evaluate_many` (as are the three below)."""
+    site_group: np.ndarray | None = None
+    """Each site's backbone group, shape (n_sites,): the lowest site index it is
+    connected to (two sites are connected iff their labels are equal)."""
+    replica_reachable: np.ndarray | None = None
+    """Whether the network lets each replica serve, shape (n_replicas,): its service
+    ignores the network, or its site reaches users and is not on the minority side of
+    a partition (some group holds the service's quorum and the site's does not)."""
+    failover_reachable: np.ndarray | None = None
+    """Per service, shape (n_services,): it has a failover controller and either
+    ignores the network or the controller reaches a standby replica's site."""
     own: np.ndarray | None = None
     """Each service's own served fraction before its dependencies cap it; None for
     results of :meth:`Evaluator.evaluate_many`."""
@@ -147,6 +186,21 @@ class Evaluation:
         g = self.graph
         rows = g.replica_row[g.replica_row_ptr[replica] : g.replica_row_ptr[replica + 1]]
         return int(self.up[rows].sum()) / len(rows)
+
+    def replica_serving(self, replica: int) -> float:
+        """Live fraction of a replica that the network lets serve (0 when it cannot)."""
+        if self.replica_reachable is None:
+            raise ValueError("network states are kept by Evaluator.evaluate only")
+        return self.replica_live(replica) if self.replica_reachable[replica] else 0.0
+
+    def partition(self) -> list[list[str]]:
+        """The site groups (names), each in compiled order, groups by their first site."""
+        if self.site_group is None:
+            raise ValueError("network states are kept by Evaluator.evaluate only")
+        groups: dict[int, list[str]] = {}
+        for name, label in zip(self.graph.site_names, self.site_group.tolist(), strict=True):
+            groups.setdefault(label, []).append(name)
+        return list(groups.values())
 
     @property
     def down(self) -> np.ndarray:
@@ -322,6 +376,27 @@ class Evaluator:
         self._controls = _lists(g.controls_ptr, g.controls_idx)
         self._service_base: dict[tuple[Surge, object], list[float]] = {}
 
+        # Reachability.
+        self._rep_site: list[int] = g.replica_site.tolist()
+        self._needs_net: list[bool] = g.service_needs_network.tolist()
+        self._standby_reps: list[list[int]] = [
+            [r for r in reps if not self._rep_active[r] and not self._rep_rebuild[r]]
+            for reps in self._svc_replicas
+        ]
+        self._site_carriers = _lists(g.site_carrier_ptr, g.site_carrier)
+        self._backbone: list[tuple[int, int, int]] = [
+            (c, a, b)
+            for c, (a, b) in zip(g.backbone_link.tolist(), g.backbone_ends.tolist(), strict=True)
+        ]
+        self._is_link = bytearray(n)
+        for c in [*g.site_carrier.tolist(), *g.backbone_link.tolist()]:
+            self._is_link[c] = 1
+        self._base_reach = self._reach_of(bytearray(b"\x01") * n)
+        self._has_controller = [s for s in range(m) if self._controller[s] >= 0]
+        self._all_replicas_ok = _frozen(np.ones(g.n_replicas, dtype=bool))
+        self._base_site_arrays: tuple[np.ndarray, np.ndarray] | None = None
+        self._base_network_facts: tuple[np.ndarray, np.ndarray] | None = None
+
     # ------------------------------------------------------------------ public API
 
     def evaluate(
@@ -374,14 +449,31 @@ class Evaluator:
             up = np.ones(self._n, dtype=bool)
             up[self._downed] = False
             met = np.frombuffer(bytes(self._met), dtype=np.uint8).astype(bool)
-            served, prom = self._services(surge, key, flags, cap_list)
-            own = self._own_fractions(served, surge, flags, cap_list)
+            down_rows, reach = self._state()
+            served, prom = self._services(surge, key, flags, down_rows, reach, cap_list)
+            own = [
+                min(self._own(s, served, down_rows, reach, surge, flags), cap_list[s])
+                if cap_list is not None
+                else self._own(s, served, down_rows, reach, surge, flags)
+                for s in range(self._m)
+            ]
+            site_users, site_group = self._site_arrays(reach)
+            replica_ok, failover_ok = self._network_facts(down_rows, reach)
         finally:
             self._end(root, held_idx)
             for s in rebuilt_idx:
                 self._rebuilt[s] = False
         return Evaluation(
-            self.graph, up, np.array(served), np.array(prom, dtype=bool), met, np.array(own)
+            self.graph,
+            up,
+            np.array(served),
+            np.array(prom, dtype=bool),
+            met,
+            site_users=site_users,
+            site_group=site_group,
+            replica_reachable=replica_ok,
+            failover_reachable=failover_ok,
+            own=np.array(own),
         )
 
     def downstream_cone(
@@ -443,7 +535,7 @@ class Evaluator:
                         self._fail((c,))
                     downs[pos] = sorted(self._downed)
                     if services and m:
-                        served[pos], prom[pos] = self._services(surge, key, flags)
+                        served[pos], prom[pos] = self._services(surge, key, flags, *self._state())
         finally:
             self._end(root, held_idx)
         ptr = np.zeros(k + 1, dtype=np.int64)
@@ -567,95 +659,234 @@ class Evaluator:
         surge: Surge,
         key: object,
         flags: list[bool] | None,
+        down_rows: dict[int, int],
+        reach: _Reach,
         caps: list[float] | None = None,
     ) -> tuple[list[float], list[bool]]:
-        """Served fractions and promotion for the current component state."""
+        """Served fractions and promotion for the current component state, whose downed
+        rows and reachability are ``down_rows`` and ``reach`` (see :meth:`_state`)."""
         if not self._m:
             return [], []
-        down_rows = self._down_rows()
         if caps is not None:  # no cached baseline holds for capped services: settle them all
             x = [1.0] * self._m
-            self._settle(x, down_rows, list(range(self._m)), surge, flags, caps)
-            return x, self._promoted_flags(x, flags)
+            self._settle(x, down_rows, reach, list(range(self._m)), surge, flags, caps)
+            return x, self._promoted_flags(x, flags, down_rows, reach)
         base = self._service_base.get((surge, key))
         if base is None:
             x = [1.0] * self._m
-            self._settle(x, {}, list(range(self._m)), surge, flags)
+            self._settle(x, {}, self._base_reach, list(range(self._m)), surge, flags)
             if len(self._service_base) >= 256:
                 self._service_base.clear()
             self._service_base[(surge, key)] = base = x
         x = base.copy()
-        if down_rows:
+        if reach is not self._base_reach:
+            self._settle(x, down_rows, reach, list(range(self._m)), surge, flags)
+        elif down_rows:
             rep_service = self._rep_service
-            touched = sorted({rep_service[r] for r in down_rows})
-            self._settle(x, down_rows, touched, surge, flags)
-        return x, self._promoted_flags(x, flags)
+            touched = {rep_service[r] for r in down_rows}
+            controls = self._controls
+            # A controller that lost a replica may no longer reach the standby it did.
+            for s in list(touched):
+                if controls[s]:
+                    touched.update(controls[s])
+            self._settle(x, down_rows, reach, sorted(touched), surge, flags)
+        return x, self._promoted_flags(x, flags, down_rows, reach)
 
-    def _own_fractions(
-        self,
-        served: list[float],
-        surge: Surge,
-        flags: list[bool] | None,
-        caps: list[float] | None,
-    ) -> list[float]:
-        """Each service's own served fraction (before its dependencies cap it)."""
-        down_rows = self._down_rows()
-        own = [self._own(s, served, down_rows, surge, flags) for s in range(self._m)]
-        if caps is not None:
-            own = [min(v, c) for v, c in zip(own, caps, strict=True)]
-        return own
+    def _state(self) -> tuple[dict[int, int], _Reach]:
+        """Replica → number of its rows down, and the reachability, in the current state.
 
-    def _down_rows(self) -> dict[int, int]:
-        """Replica → number of its rows down in the current state."""
+        The reachability is the all-up object itself (``is self._base_reach``) when it
+        equals it, so callers can tell a change by identity."""
         down_rows: dict[int, int] = {}
         is_row = self._is_row
+        is_link = self._is_link
         row_replicas = self._row_replicas
+        link_down = False
         for c in self._downed:
             if is_row[c]:
                 for r in row_replicas[c]:
                     down_rows[r] = down_rows.get(r, 0) + 1
-        return down_rows
+            elif is_link[c]:
+                link_down = True
+        reach = self._base_reach
+        if link_down:
+            now = self._reach_of(self._up)
+            if now.users != reach.users or now.group != reach.group:
+                reach = now
+        return down_rows, reach
 
-    def _promoted_flags(self, x: list[float], flags: list[bool] | None) -> list[bool]:
+    def _reach_of(self, up: bytearray) -> _Reach:
+        """Sites reaching users and backbone groups for the component states ``up``."""
+        users = [not links or any(up[c] for c in links) for links in self._site_carriers]
+        n_sites = len(users)
+        if not self._backbone:
+            group = [0] * n_sites
+        else:
+            adjacent: list[list[int]] = [[] for _ in range(n_sites)]
+            for c, a, b in self._backbone:
+                if up[c]:
+                    adjacent[a].append(b)
+                    adjacent[b].append(a)
+            group = [-1] * n_sites
+            for start in range(n_sites):  # ascending: a group is labelled by its first site
+                if group[start] >= 0:
+                    continue
+                group[start] = start
+                stack = [start]
+                while stack:
+                    for there in adjacent[stack.pop()]:
+                        if group[there] < 0:
+                            group[there] = start
+                            stack.append(there)
+        return _Reach(users, group, all(users) and not any(group))
+
+    def _quorum_groups(self, s: int, down_rows: dict[int, int], reach: _Reach) -> set[int]:
+        """Backbone groups holding service ``s``'s data quorum (it has one)."""
+        nrows = self._rep_nrows
+        stores = self._rep_stores
+        rep_site = self._rep_site
+        group = reach.group
+        holders: dict[int, int] = {}
+        skip_rebuild = not self._rebuilt[s]
+        for r in self._svc_replicas[s]:
+            if skip_rebuild and self._rep_rebuild[r]:
+                continue
+            if stores[r] and down_rows.get(r, 0) < nrows[r]:
+                label = group[rep_site[r]]
+                holders[label] = holders.get(label, 0) + 1
+        quorum = self._quorum[s]
+        return {label for label, count in holders.items() if count >= quorum}
+
+    def _controller_reaches(self, s: int, down_rows: dict[int, int], reach: _Reach) -> bool:
+        """Whether a replica of ``s``'s controller with an up row is connected to a
+        standby replica of ``s``."""
+        nrows = self._rep_nrows
+        rep_site = self._rep_site
+        group = reach.group
+        reached = {
+            group[rep_site[r]]
+            for r in self._svc_replicas[self._controller[s]]
+            if down_rows.get(r, 0) < nrows[r]
+        }
+        return any(group[rep_site[r]] in reached for r in self._standby_reps[s])
+
+    def _site_arrays(self, reach: _Reach) -> tuple[np.ndarray, np.ndarray]:
+        """``reach`` as read-only arrays (those of the all-up reachability are kept)."""
+        if reach is self._base_reach and self._base_site_arrays is not None:
+            return self._base_site_arrays
+        arrays = (
+            _frozen(np.array(reach.users, dtype=bool)),
+            _frozen(np.array(reach.group, dtype=np.int64)),
+        )
+        if reach is self._base_reach:
+            self._base_site_arrays = arrays
+        return arrays
+
+    def _network_facts(
+        self, down_rows: dict[int, int], reach: _Reach
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per replica, whether the network lets it serve; per service, whether its
+        failover is reachable (see :class:`Evaluation`); read-only arrays."""
+        base = reach is self._base_reach and not down_rows
+        if base and self._base_network_facts is not None:
+            return self._base_network_facts
+        failover_ok = [False] * self._m
+        for s in self._has_controller:
+            failover_ok[s] = not self._needs_net[s] or self._controller_reaches(s, down_rows, reach)
+        if reach.trivial:  # every site reaches users, one group: the network stops nobody
+            replica_ok = self._all_replicas_ok
+        else:
+            ok = [True] * len(self._rep_site)
+            users = reach.users
+            group = reach.group
+            for s in range(self._m):
+                if not self._needs_net[s]:
+                    continue
+                holding = self._quorum_groups(s, down_rows, reach) if self._quorum[s] else None
+                for r in self._svc_replicas[s]:
+                    site = self._rep_site[r]
+                    ok[r] = users[site] and (not holding or group[site] in holding)
+            replica_ok = _frozen(np.array(ok, dtype=bool))
+        facts = (replica_ok, _frozen(np.array(failover_ok, dtype=bool)))
+        if base:
+            self._base_network_facts = facts
+        return facts
+
+    def _promoted_flags(
+        self, x: list[float], flags: list[bool] | None, down_rows: dict[int, int], reach: _Reach
+    ) -> list[bool]:
         if flags is not None:
             return flags
         ctl = self._controller
         mode = self._standby_mode
-        return [mode[s] and ctl[s] >= 0 and x[ctl[s]] > 0.0 for s in range(self._m)]
+        needs = self._needs_net
+        return [
+            mode[s]
+            and ctl[s] >= 0
+            and x[ctl[s]] > 0.0
+            and (not needs[s] or self._controller_reaches(s, down_rows, reach))
+            for s in range(self._m)
+        ]
 
     def _own(
         self,
         s: int,
         x: list[float],
         down_rows: dict[int, int],
+        reach: _Reach,
         surge: Surge,
         flags: list[bool] | None,
     ) -> float:
+        needs = self._needs_net[s]
         if flags is None:
             ctl = self._controller[s]
-            promoted = self._standby_mode[s] and ctl >= 0 and x[ctl] > 0.0
+            promoted = (
+                self._standby_mode[s]
+                and ctl >= 0
+                and x[ctl] > 0.0
+                and (not needs or self._controller_reaches(s, down_rows, reach))
+            )
         else:
             promoted = flags[s]
         cap = 0.0
-        holders = 0
         nrows = self._rep_nrows
         active = self._rep_active
         rebuild = self._rep_rebuild
         rebuilt = self._rebuilt[s]
-        stores = self._rep_stores
         rep_cap = self._rep_cap
-        for r in self._svc_replicas[s]:
-            if rebuild[r] and not rebuilt:
-                continue  # spare capacity elsewhere: nothing runs there yet
-            total = nrows[r]
-            live = total - down_rows.get(r, 0)
-            if active[r] or rebuild[r] or promoted:
-                cap += rep_cap[r] * (live / total)
-            if stores[r] and live > 0:
-                holders += 1
         quorum = self._quorum[s]
-        if quorum and holders < quorum:
-            return 0.0
+        if needs and not reach.trivial:
+            holding = self._quorum_groups(s, down_rows, reach) if quorum else None
+            if holding is not None and not holding:
+                return 0.0
+            users = reach.users
+            group = reach.group
+            rep_site = self._rep_site
+            for r in self._svc_replicas[s]:
+                if rebuild[r] and not rebuilt:
+                    continue  # spare capacity elsewhere: nothing runs there yet
+                site = rep_site[r]
+                if (
+                    (active[r] or rebuild[r] or promoted)
+                    and users[site]
+                    and (holding is None or group[site] in holding)
+                ):
+                    total = nrows[r]
+                    cap += rep_cap[r] * ((total - down_rows.get(r, 0)) / total)
+        else:
+            holders = 0
+            stores = self._rep_stores
+            for r in self._svc_replicas[s]:
+                if rebuild[r] and not rebuilt:
+                    continue  # spare capacity elsewhere: nothing runs there yet
+                total = nrows[r]
+                live = total - down_rows.get(r, 0)
+                if active[r] or rebuild[r] or promoted:
+                    cap += rep_cap[r] * (live / total)
+                if stores[r] and live > 0:
+                    holders += 1
+            if quorum and holders < quorum:
+                return 0.0
         multiplier = surge if not isinstance(surge, str) else self._surges[s].get(surge, 1.0)
         return min(1.0, cap / (self._demand[s] * multiplier))
 
@@ -663,6 +894,7 @@ class Evaluator:
         self,
         x: list[float],
         down_rows: dict[int, int],
+        reach: _Reach,
         work: list[int],
         surge: Surge,
         flags: list[bool] | None,
@@ -678,7 +910,7 @@ class Evaluator:
         while stack:
             s = stack.pop()
             queued.discard(s)
-            v = self._own(s, x, down_rows, surge, flags)
+            v = self._own(s, x, down_rows, reach, surge, flags)
             if caps is not None and caps[s] < v:
                 v = caps[s]
             for d in deps[s]:
@@ -697,6 +929,17 @@ class Evaluator:
                             stack.append(t)
 
 
+@dataclass(frozen=True, eq=False)
+class _Reach:
+    """Reachability in one state: per site, whether it reaches users and its backbone
+    group (the lowest site index connected to it); ``trivial`` when every site reaches
+    users and all are connected (the network then changes no answer)."""
+
+    users: list[bool]
+    group: list[int]
+    trivial: bool
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector: the hot loops allocate many small acyclic
@@ -708,6 +951,11 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
 
 
 def _lists(ptr: np.ndarray, idx: np.ndarray) -> list[list[int]]:

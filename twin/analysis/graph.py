@@ -134,6 +134,18 @@ class CompiledGraph:
     row_replica_ptr, row_replica : ndarray
         CSR component → replicas placed on it (one entry per listing); empty for
         components that are not rack rows.
+    replica_site : ndarray[int64], shape (n_replicas,)
+        Site index of each replica.
+    service_needs_network : ndarray[bool], shape (n_services,)
+        ``needs_network`` of each service (False: carriers and backbone are ignored).
+    site_carrier_ptr, site_carrier : ndarray
+        CSR site → its ``carrier_link`` components (a site with none always reaches
+        users).
+    backbone_link : ndarray[int64], shape (n_backbone,)
+        The ``backbone_link`` components, in compiled order (empty: no backbone is
+        modelled, every site reaches every other).
+    backbone_ends : ndarray[int64], shape (n_backbone, 2)
+        Sites each backbone link joins: the site it sits at, then its ``remote_site``.
     """
 
     fleet_name: str
@@ -181,6 +193,12 @@ class CompiledGraph:
     replica_row: np.ndarray
     row_replica_ptr: np.ndarray
     row_replica: np.ndarray
+    replica_site: np.ndarray
+    service_needs_network: np.ndarray
+    site_carrier_ptr: np.ndarray
+    site_carrier: np.ndarray
+    backbone_link: np.ndarray
+    backbone_ends: np.ndarray
 
     @property
     def n_components(self) -> int:
@@ -197,6 +215,10 @@ class CompiledGraph:
     @property
     def n_replicas(self) -> int:
         return len(self.replica_service)
+
+    @property
+    def n_sites(self) -> int:
+        return len(self.site_names)
 
     def components_of(self, names: Iterable[str | int]) -> list[int]:
         """Component indices for names or indices (indices pass through, checked)."""
@@ -329,6 +351,7 @@ def compile_fleet(fleet: Fleet) -> CompiledGraph:
     replica_rebuild: list[bool] = []
     replica_stores: list[bool] = []
     replica_rows: list[list[int]] = []
+    replica_site: list[int] = []
     replica_counts: list[int] = []
     for s, service in enumerate(services):
         replica_counts.append(len(service.replicas))
@@ -339,12 +362,23 @@ def compile_fleet(fleet: Fleet) -> CompiledGraph:
             replica_rebuild.append(rep.role == "rebuild")
             replica_stores.append(rep.stores_data)
             replica_rows.append([cindex[r] for r in rep.rows])
+            replica_site.append(sindex_site[rep.site])
     row_replicas: list[list[int]] = [[] for _ in range(n)]
     for r, rows in enumerate(replica_rows):
         for row in rows:
             row_replicas[row].append(r)
     service_replica_ptr = np.zeros(m + 1, dtype=_INT)
     service_replica_ptr[1:] = np.cumsum(replica_counts, dtype=_INT)
+
+    site_carriers: list[list[int]] = [[] for _ in site_names]
+    backbone_link: list[int] = []
+    backbone_ends: list[tuple[int, int]] = []
+    for c, (site, comp) in enumerate(pairs):
+        if comp.kind == "carrier_link":
+            site_carriers[sindex_site[site.name]].append(c)
+        elif comp.kind == "backbone_link":
+            backbone_link.append(c)
+            backbone_ends.append((sindex_site[site.name], sindex_site[comp.remote_site]))
 
     arrays = {
         "component_site": np.array([sindex_site[site.name] for site, _ in pairs], dtype=_INT),
@@ -374,6 +408,10 @@ def compile_fleet(fleet: Fleet) -> CompiledGraph:
         "replica_active": np.array(replica_active, dtype=bool),
         "replica_rebuild": np.array(replica_rebuild, dtype=bool),
         "replica_stores_data": np.array(replica_stores, dtype=bool),
+        "replica_site": np.array(replica_site, dtype=_INT),
+        "service_needs_network": np.array([s.needs_network for s in services], dtype=bool),
+        "backbone_link": np.array(backbone_link, dtype=_INT),
+        "backbone_ends": np.array(backbone_ends, dtype=_INT).reshape(len(backbone_link), 2),
     }
     for key, lists in (
         ("dep", deps),
@@ -383,6 +421,7 @@ def compile_fleet(fleet: Fleet) -> CompiledGraph:
         arrays[f"{key}_ptr"], arrays[f"{key}_idx"] = _csr(lists)
     arrays["replica_row_ptr"], arrays["replica_row"] = _csr(replica_rows)
     arrays["row_replica_ptr"], arrays["row_replica"] = _csr(row_replicas)
+    arrays["site_carrier_ptr"], arrays["site_carrier"] = _csr(site_carriers)
     arrays = {key: _frozen(value) for key, value in arrays.items()}
 
     return CompiledGraph(

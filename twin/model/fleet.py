@@ -97,8 +97,11 @@ class Service(StrictModel):
     Served fraction is min(1, live capacity / (demand × surge)), capped by the
     served fraction of every dependency (so zero when a dependency is down).
     Active-standby services move to standby replicas after ``failover_time_s`` only
-    while their ``failover_controller`` service is up, otherwise after
-    ``manual_recovery_s``.
+    while their ``failover_controller`` service is up (and, with ``needs_network``,
+    reaches a standby replica's site), otherwise after ``manual_recovery_s``. With
+    ``needs_network`` a replica serves only while its site reaches users and, with a
+    ``data_quorum``, while its site is on the side of a backbone partition that holds
+    the quorum.
     """
 
     name: Name
@@ -141,10 +144,25 @@ class Service(StrictModel):
         "0 is down, at or above the SLO is within objective.",
     )
     data_quorum: int | None = Field(
-        default=None, ge=1, description="Data-holding replicas that must be live to serve."
+        default=None,
+        ge=1,
+        description=(
+            "Data-holding replicas that must be live (with needs_network: on sites that "
+            "reach each other) to serve."
+        ),
     )
     depends_on: list[Name] = Field(
         default_factory=list, description="Services this one cannot serve without."
+    )
+    needs_network: bool = Field(
+        default=True,
+        description=(
+            "Whether the network limits the service: a replica serves only while its site "
+            "reaches users (a carrier link up), a data quorum must be held by replicas whose "
+            "sites reach each other over the backbone (the side holding it keeps serving), "
+            "and automated failover needs the controller to reach a standby. False ignores "
+            "carriers and the backbone for this service."
+        ),
     )
 
 

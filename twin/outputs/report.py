@@ -16,6 +16,7 @@ from typing import Any
 
 from twin.analysis.contingency import ContingencyReport, contingency
 from twin.analysis.headroom import HeadroomRow, surge_headroom
+from twin.analysis.partitions import SrlgConsequence, srlg_consequences
 from twin.analysis.summary import FleetSummary, summarize
 from twin.analysis.tier import TierReport, tier_verdict
 from twin.analysis.timeline import Timeline, simulate
@@ -47,6 +48,52 @@ class GateResult:
         return {"gate": self.gate, "passed": self.passed, "detail": self.detail}
 
 
+@dataclass(frozen=True)
+class SrlgView:
+    """What one shared-risk link-group cut does at baseline demand and at the peak surge."""
+
+    baseline: SrlgConsequence
+    peak_level: str | None
+    peak: SrlgConsequence | None
+
+    @property
+    def srlg(self) -> str:
+        return self.baseline.srlg
+
+    def describe(self) -> str:
+        text = self.baseline.describe()
+        if (
+            self.peak is not None
+            and self.peak.services
+            and self.peak.services != self.baseline.services
+        ):
+            served = ", ".join(f"{s} {v:.0%}" for s, v in self.peak.services.items())
+            text += f"; at {self.peak_level}: {served}"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "srlg": self.srlg,
+            "description": self.describe(),
+            "baseline": self.baseline.to_json(),
+            "peak_level": self.peak_level,
+            "peak": self.peak.to_json() if self.peak else None,
+        }
+
+
+def srlg_views(twin: Twin) -> list[SrlgView]:
+    """Every shared-risk group's consequence, at baseline and at the largest surge."""
+    levels = twin.demand_levels[1:]
+    peak = max(
+        levels,
+        key=lambda lv: max((s.surges.get(lv, 1.0) for s in twin.fleet.services), default=1.0),
+        default=None,
+    )
+    base = srlg_consequences(twin)
+    at_peak = srlg_consequences(twin, surge=peak) if peak else [None] * len(base)
+    return [SrlgView(b, peak, p) for b, p in zip(base, at_peak, strict=True)]
+
+
 @dataclass
 class Report:
     """Everything :func:`build_report` found."""
@@ -57,6 +104,7 @@ class Report:
     contingency: ContingencyReport | None = None
     timelines: list[Timeline] = field(default_factory=list)
     headroom: list[HeadroomRow] = field(default_factory=list)
+    srlgs: list[SrlgView] = field(default_factory=list)
     gates: list[GateResult] = field(default_factory=list)
 
     @property
@@ -73,6 +121,7 @@ class Report:
             "contingency": self.contingency.to_json() if self.contingency else None,
             "scenarios": [t.to_json(full) for t in self.timelines],
             "headroom": [h.to_json() for h in self.headroom],
+            "srlgs": [v.to_json() for v in self.srlgs],
             "gates": [g.to_json() for g in self.gates],
             "passed": self.passed,
         }
@@ -106,6 +155,7 @@ def build_report(
         if progress:
             progress("scenarios", k + 1, len(specs))
     report.headroom = surge_headroom(twin)
+    report.srlgs = srlg_views(twin)
     return report
 
 

@@ -176,7 +176,12 @@ def describe(c: Cause) -> str:
 
 
 def _failover_manual(c: Cause, src: str | None) -> str:
-    why = f"failover controller {src} is down" if src else "no failover controller"
+    if not src:
+        why = "no failover controller"
+    elif c.get("unreachable"):
+        why = f"failover controller {src} cannot reach a standby site"
+    else:
+        why = f"failover controller {src} is down"
     return f"manual recovery ({why})"
 
 

@@ -1,11 +1,15 @@
 """Services over time: re-routing, failover, served fraction at every demand level.
 
 Active-standby services whose active replicas lose capacity fail over after
-``failover_time_s`` if their failover controller is serving at that moment, else
+``failover_time_s`` if their failover controller is serving at that moment and
+(for a service that needs the network) reaches a standby replica's site, else
 after ``manual_recovery_s``. Active-active services lose the traffic routed to a
 failed replica until it is re-routed ``failover_time_s`` later: meanwhile their own
 served fraction is capped at the share routed to live replicas, and the engine
-carries that cap through their dependants like any other shortfall.
+carries that cap through their dependants like any other shortfall. A replica the
+network stops (its site lost its users, or it is on the minority side of a
+partition) is lost like a failed one: its live fraction here is the engine's
+:meth:`~twin.analysis.engine.Evaluation.replica_serving`.
 """
 
 from __future__ import annotations
@@ -76,8 +80,8 @@ class ServiceSystem:
         self.prev_served: dict[str, float] = {s.name: 1.0 for s in self.services}
 
     def live(self, evaluation: Evaluation, service: str) -> list[float]:
-        """Live fraction of each replica of ``service``."""
-        return [evaluation.replica_live(r) for r in self._replicas[service]]
+        """Live fraction of each replica of ``service`` (0 where the network stops it)."""
+        return [evaluation.replica_serving(r) for r in self._replicas[service]]
 
     def update(self, evaluation: Evaluation, levels: list[str]) -> Served:
         """Served fractions now at every level (capped while re-routing); start
@@ -91,7 +95,7 @@ class ServiceSystem:
         caps = self._reroute_caps(evaluation)
         served = {level: self.served_at(level, caps) if caps else steady[level] for level in levels}
         self._log(served[current])
-        self._start_failovers(steady[current])
+        self._start_failovers(steady[current], evaluation)
         self.sim.rebuilds.start(served[current])
         return served
 
@@ -159,8 +163,10 @@ class ServiceSystem:
             )
             self.prev_served[service.name] = now
 
-    def _start_failovers(self, steady: dict[str, float]) -> None:
+    def _start_failovers(self, steady: dict[str, float], evaluation: Evaluation) -> None:
         sim, state = self.sim, self.state
+        reachable = evaluation.failover_reachable
+        assert reachable is not None, "the timeline evaluates with Evaluator.evaluate"
         for service in self.services:
             if service.mode != "active_standby" or service.name in state.promoted:
                 continue
@@ -175,13 +181,19 @@ class ServiceSystem:
             if not active_lost:
                 continue
             controller = service.failover_controller
-            if controller is not None and steady[controller] > 0:
+            index = self.sim.twin.graph.service_index[service.name]
+            if controller is not None and steady[controller] > 0 and reachable[index]:
                 delay, how = (
                     service.failover_time_s,
                     cause(CauseKind.FAILOVER_AUTOMATED, controller),
                 )
             else:
-                delay, how = service.manual_recovery_s, cause(CauseKind.FAILOVER_MANUAL, controller)
+                # A serving controller that cannot reach a standby site (partitioned).
+                detail = {"unreachable": True} if controller and steady[controller] > 0 else {}
+                delay, how = (
+                    service.manual_recovery_s,
+                    cause(CauseKind.FAILOVER_MANUAL, controller, **detail),
+                )
             self.failover_pending.add(service.name)
             sim.log(EventKind.FAILOVER_STARTED, service.name, how, initiator=sim.initiator)
             sim.queue.schedule(
