@@ -16,7 +16,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from stacks.ansan import FUEL_CONTRACT, ROW_SLICES, SERVICE_DEMANDS, SURGES, ansan_campus
+from stacks.ansan import (
+    FUEL_CONTRACT,
+    KOREAN_GRID,
+    ROW_SLICES,
+    SERVICE_DEMANDS,
+    SURGES,
+    ansan_campus,
+)
 from stacks.patterns import Campus, CampusSpec, backbone, build_campus, replicate
 from twin.model import Fleet, Region, Service
 from twin.model.recovery import Recovery
@@ -131,4 +138,5 @@ def build() -> Fleet:
         sites=[c.site() for c in campuses],
         services=_services(campuses),
         recovery=Recovery(fuel_contract=FUEL_CONTRACT),  # assumption, as at Ansan
+        reliability=KOREAN_GRID,  # every site is in Korea
     )

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from stacks.ansan import SERVICE_DEMANDS, SURGES
+from stacks.ansan import KOREAN_GRID, SERVICE_DEMANDS, SURGES
 from stacks.patterns import Campus, CampusSpec, build_campus, replicate
 from stacks.patterns.services import Role
 from twin.model import Fleet, Region, Service, Suppression
@@ -263,4 +263,5 @@ def build() -> Fleet:
                 "battery": BATTERY_REPLACEMENT_S,
             },
         ),
+        reliability=KOREAN_GRID,
     )

@@ -61,6 +61,17 @@ def _matrix() -> list[Any]:
         cases += _case("report", [], fmt, ("lab", "fleet"))
         cases += _case("contingency", ["--order", "2"], fmt, ("lab",))
     cases += _case("report", [], "json", ("ansan", "pangyo-2022"))
+    for fmt in ANALYSIS_FORMATS:
+        cases += _case("availability", ["--years", "300"], fmt, ("lab", "fleet"))
+    cases += _case("availability", ["--years", "300"], "json", ("ansan", "pangyo-2022"))
+    cases += _case(
+        "availability",
+        ["--years", "600", "--seed", "3", "--shards", "2", "--method", "monte-carlo"],
+        "table",
+        ("lab",),
+    )
+    cases += _case("availability", ["--method", "cut-sets", "--order", "1"], "json", STACKS)
+    cases += _case("report", ["--years", "200", "--seed", "1"], "markdown", ("lab",))
     cases += _case("contingency", ["--order", "2"], "json", ("ansan",))
     cases += _case("contingency", ["--order", "2", "--all"], "json", ("lab",))
     cases += _case("contingency", ["--detail", "full"], "json", STACKS)

@@ -130,11 +130,15 @@ def cooling_plant(
             )
             b.add_load(name, 0.015 * heat / (n_towers * plants), MECH)
             plant_towers.append(name)
-        # The chillers of a path share its condenser-water system: each needs the whole
-        # plant's heat rejection from the path's towers (the aggregate, per chiller).
+        # The chillers of a path share its condenser-water system: each runs while the
+        # path's live towers can reject its own heat at full output. (Requiring the whole
+        # plant's rejection per chiller, as before, made one tower down stop every chiller
+        # of its path: a chiller in one path and a tower in the other then cut a 2N plant
+        # that really keeps two partial paths running.)
+        share = chiller_kw * (1 + 1 / cop)
         for chiller in plant_chillers:
             b.require(
-                chiller, Requirement(resource="cooling", suppliers=plant_towers, capacity=rejection)
+                chiller, Requirement(resource="cooling", suppliers=plant_towers, capacity=share)
             )
         chillers += plant_chillers
         towers += plant_towers

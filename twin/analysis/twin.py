@@ -33,6 +33,7 @@ from twin.analysis.engine import Evaluator
 from twin.analysis.graph import CompiledGraph, compile_fleet
 from twin.analysis.ordering import suppliers_first
 from twin.model import AnyComponent, ComponentBase, Fleet, Site
+from twin.model.reliability import Resolved, resolve
 
 __all__ = ["Twin", "as_twin"]
 
@@ -111,6 +112,13 @@ class Twin:
             ("all", cls),
             lambda: {c.name: c for _, c in self.fleet.components() if isinstance(c, cls)},
         )
+
+    @cached_property
+    def reliability(self) -> Resolved:
+        """Failure and restore figures of every component (reference data, the fleet's
+        overrides and its recovery inputs): what timelines repair by and availability
+        samples from."""
+        return resolve(self.fleet)
 
     @cached_property
     def transient_sources(self) -> list[str]:

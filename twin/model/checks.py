@@ -9,10 +9,12 @@ first) and raised together as one :class:`twin.errors.DefinitionError`.
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, get_args
 
 from twin.errors import DefinitionError, Problem, shown
 from twin.model.components import COMPONENT_TYPES
+from twin.model.zones import ZoneKind
 
 if TYPE_CHECKING:
     from twin.model import Fleet, Site
@@ -92,6 +94,7 @@ def fleet_problems(fleet: Fleet) -> list[Problem]:
         if kind not in COMPONENT_TYPES:
             known = ", ".join(sorted(COMPONENT_TYPES))
             add(Problem(f"recovery.repair_s.{kind}", f"unknown component kind (known: {known})"))
+    _check_reliability(add, fleet, components)
     _duplicates(add, "scenarios", [s.name for s in fleet.scenarios], "scenario")
     for scenario in fleet.scenarios:
         _check_scenario(add, fleet, scenario, components)
@@ -309,3 +312,42 @@ def _check_scenario(add, fleet: Fleet, scenario, components) -> None:
             add(Problem(f"{loc}.srlg", f"no link runs in shared-risk group {shown(event.srlg)}"))
         if event.kind == "surge" and event.surge not in surges:
             add(Problem(f"{loc}.surge", f"no service declares the surge {shown(event.surge)}"))
+
+
+def _check_reliability(add: Callable[[Problem], None], fleet: Fleet, components: Any) -> None:
+    """Reliability overrides name known kinds, components and zone kinds, and a restore
+    time is set in one place only (the recovery model's or the reliability data's)."""
+    over = fleet.reliability
+    if over is None:
+        return
+    known = ", ".join(sorted(COMPONENT_TYPES))
+    for kind, figures in over.kinds.items():
+        if kind not in COMPONENT_TYPES:
+            add(Problem(f"reliability.kinds.{kind}", f"unknown component kind (known: {known})"))
+        elif figures.mttr_h is not None and kind in fleet.recovery.repair_s:
+            add(
+                Problem(
+                    f"reliability.kinds.{kind}.mttr_h",
+                    "also set by recovery.repair_s: give the restore time in one place",
+                )
+            )
+    for name, figures in over.components.items():
+        if name not in components:
+            add(Problem(f"reliability.components.{shown(name)}", "unknown component"))
+        elif figures.mttr_h is not None and components[name][1].repair_s is not None:
+            add(
+                Problem(
+                    f"reliability.components.{name}.mttr_h",
+                    "also set by the component's repair_s: give the restore time in one place",
+                )
+            )
+    zone_kinds = get_args(ZoneKind)
+    fires = over.common_cause.zone_fire_per_year if over.common_cause else {}
+    for kind in fires:
+        if kind not in zone_kinds:
+            add(
+                Problem(
+                    f"reliability.common_cause.zone_fire_per_year.{kind}",
+                    f"unknown zone kind (known: {', '.join(zone_kinds)})",
+                )
+            )

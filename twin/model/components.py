@@ -136,7 +136,7 @@ class ComponentBase(StrictModel):
     repair_s: Seconds | None = Field(
         default=None,
         description="Seconds to repair or replace it when it fails; none: its kind's time "
-        "(fleet recovery.repair_s, then the defaults).",
+        "(fleet recovery.repair_s, then the reliability data's mean time to restore).",
     )
     electrical_kw: float = Field(
         default=0.0,
@@ -197,8 +197,10 @@ class Generator(ComponentBase, module="power", type_name="Generator", provides="
     kind: Literal["generator"] = "generator"
     capacity_kw: Kilowatts
     start_delay_s: Seconds = Field(default=10.0, description="Start and sync time.")
-    fail_to_start_prob: Probability = Field(
-        default=0.008, description="Probability of failing to start on demand, per start."
+    fail_to_start_prob: Probability | None = Field(
+        default=None,
+        description="Probability of failing to start on demand, per start; none: the "
+        "reliability data's figure.",
     )
     fuel_hours: float = Field(default=24.0, gt=0, description="Hours of fuel at rated load.")
 

@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 from twin.model.checks import check_fleet
 from twin.model.components import AnyComponent, Component
 from twin.model.recovery import Recovery
+from twin.model.reliability import ReliabilityOverrides
 from twin.model.scenarios import ScenarioSpec
 from twin.model.types import Name, Seconds, StrictModel
 from twin.model.zones import Zone
@@ -185,6 +186,11 @@ class Fleet(StrictModel):
     )
     recovery: Recovery = Field(
         default_factory=Recovery, description="How failed parts come back (timelines)."
+    )
+    reliability: ReliabilityOverrides | None = Field(
+        default=None,
+        description="Failure and restore figures over the reference data, per kind or per "
+        "component (availability analysis).",
     )
 
     @model_validator(mode="after")

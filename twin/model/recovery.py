@@ -4,9 +4,9 @@ A timeline runs on past the worst moment through recovery, driven only by these
 declared inputs (each stack cites its sources or marks its assumptions):
 
 * a failed component is repaired or replaced after its kind's repair time
-  (:data:`DEFAULT_REPAIR_H`, overridable per kind in :class:`Recovery` and per
-  component with ``repair_s``); a component a fire burnt is replaced once the fire is
-  out;
+  (its mean time to restore in the reliability data, :mod:`twin.model.reliability`,
+  overridable per kind in :class:`Recovery` and per component with ``repair_s``); a
+  component a fire burnt is replaced once the fire is out;
 * a fire burns for its zone's ``Suppression.extinguished_after_s`` (or the fleet's
   ``fire_burn_s``);
 * a zone the fire service de-energised comes back in ``Suppression.reenergize``
@@ -22,35 +22,7 @@ from pydantic import Field
 
 from twin.model.types import Fraction, Seconds, StrictModel
 
-__all__ = ["DEFAULT_REPAIR_H", "FuelContract", "Recovery", "ReenergizePhase"]
-
-DEFAULT_REPAIR_H: dict[str, float] = {
-    # assumption: on-site spares and a service contract; all values are assumptions, to be
-    # replaced by sourced mean times to repair (see issue 11's reliability data).
-    "utility_feed": 4.0,
-    "transformer": 72.0,
-    "switchgear": 24.0,
-    "ats": 12.0,
-    "sts": 8.0,
-    "generator": 24.0,
-    "ups": 24.0,
-    "battery": 48.0,
-    "pdu": 8.0,
-    "busway": 12.0,
-    "rack_row": 24.0,
-    "chiller": 48.0,
-    "cooling_tower": 48.0,
-    "pump": 12.0,
-    "chw_loop": 24.0,
-    "thermal_storage": 24.0,
-    "crah": 8.0,
-    "carrier_link": 8.0,
-    "border_router": 4.0,
-    "spine": 4.0,
-    "leaf": 2.0,
-    "backbone_link": 12.0,
-}
-"""Hours to repair or replace a failed component, per kind (assumptions)."""
+__all__ = ["FuelContract", "Recovery", "ReenergizePhase"]
 
 
 class ReenergizePhase(StrictModel):

@@ -29,4 +29,9 @@ def html_report(fleet: Fleet, report: Report) -> str:
 
     views = VIEWS if (report.tier or report.contingency) else ()
     figures = report_figures(fleet, report.timelines, views=views)
-    return render_html("report.html.j2", report=report, figures=figures)
+    charts = {}
+    if report.availability is not None:
+        from twin.outputs.charts import importance_chart_svg, svg_data_uri
+
+        charts["importance"] = svg_data_uri(importance_chart_svg(report.availability))
+    return render_html("report.html.j2", report=report, figures=figures, charts=charts)

@@ -74,6 +74,20 @@ def _power(kw: float) -> str:
     return f"{kw / 1000:,.1f} MW" if kw >= 1000 else f"{kw:,.0f} kW"
 
 
+def _estimate(value: Any, digits: int = 3) -> str:
+    """An estimate with its 95 % interval when it has one: ``10.8 (2.1–19.5)``."""
+    if value is None:
+        return "–"
+    text = f"{value.value:.{digits}g}"
+    if value.low is not None and value.high is not None:
+        text += f" ({value.low:.{digits}g}–{value.high:.{digits}g})"
+    return text
+
+
+def _nines(value: float) -> str:
+    return "∞" if value == float("inf") else f"{value:.2f}"
+
+
 def _environment(autoescape: bool) -> Environment:
     env = Environment(
         loader=PackageLoader("twin.outputs", "templates"),
@@ -85,7 +99,14 @@ def _environment(autoescape: bool) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        md=md_escape, hours=duration, rto=recovery_time, pct=_pct, num=_num, power=_power
+        md=md_escape,
+        hours=duration,
+        rto=recovery_time,
+        pct=_pct,
+        num=_num,
+        power=_power,
+        estimate=_estimate,
+        nines=_nines,
     )
     return env
 

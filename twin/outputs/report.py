@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from twin.analysis.availability import AvailabilityReport, availability
 from twin.analysis.contingency import ContingencyReport, contingency
 from twin.analysis.headroom import HeadroomRow, surge_headroom
 from twin.analysis.partitions import SrlgConsequence, srlg_consequences
@@ -105,6 +106,7 @@ class Report:
     timelines: list[Timeline] = field(default_factory=list)
     headroom: list[HeadroomRow] = field(default_factory=list)
     srlgs: list[SrlgView] = field(default_factory=list)
+    availability: AvailabilityReport | None = None
     gates: list[GateResult] = field(default_factory=list)
 
     @property
@@ -122,6 +124,7 @@ class Report:
             "scenarios": [t.to_json(full) for t in self.timelines],
             "headroom": [h.to_json() for h in self.headroom],
             "srlgs": [v.to_json() for v in self.srlgs],
+            "availability": self.availability.to_json() if self.availability else None,
             "gates": [g.to_json() for g in self.gates],
             "passed": self.passed,
         }
@@ -135,8 +138,12 @@ def build_report(
     order: int = 1,
     progress: ProgressFn | None = None,
     full: bool = False,
+    years: int | None = None,
+    seed: int = 0,
 ) -> Report:
-    """Run tier, contingency, the catalog's timelines and surge headroom on ``fleet``."""
+    """Run tier, contingency, the catalog's timelines, surge headroom and availability
+    on ``fleet`` (availability by cut sets, or exact where small; ``years`` adds that
+    many Monte Carlo years with intervals)."""
     twin = as_twin(fleet)
     fleet = twin.fleet
     report = Report(source=source, summary=summarize(fleet))
@@ -156,6 +163,13 @@ def build_report(
             progress("scenarios", k + 1, len(specs))
     report.headroom = surge_headroom(twin)
     report.srlgs = srlg_views(twin)
+    report.availability = availability(
+        twin,
+        method="auto" if years else "cut-sets",
+        years=years or 1,
+        seed=seed,
+        progress=progress,
+    )
     return report
 
 
@@ -226,7 +240,22 @@ def _gate_rows_lost(report: Report) -> GateResult:
     )
 
 
-GATES = ("spof", "single-event", "tier<I|II|III|IV", "downtime", "rows-lost")
+def _gate_nines(minimum: float) -> Callable[[Report], GateResult]:
+    def check(report: Report) -> GateResult:
+        label = f"nines<{minimum:g}"
+        criteria = report.availability.criteria if report.availability else []
+        low = [c for c in criteria if c.nines < minimum]
+        if not low:
+            return GateResult(label, True, f"every site and service has at least {minimum:g} nines")
+        detail = "; ".join(
+            f"{c.criterion.label}: {c.nines:.2f} nines ({c.method}), {c.explain()}" for c in low[:5]
+        )
+        return GateResult(label, False, f"{len(low)} below {minimum:g} nines: {detail}")
+
+    return check
+
+
+GATES = ("spof", "single-event", "tier<I|II|III|IV", "downtime", "rows-lost", "nines<N")
 
 
 def parse_gates(text: str | None) -> list[Gate]:
@@ -246,6 +275,8 @@ def parse_gates(text: str | None) -> list[Gate]:
             gates.append(Gate(item, _gate_rows_lost))
         elif (match := re.fullmatch(r"tier<(I|II|III|IV)", item)) is not None:
             gates.append(Gate(item, _gate_tier(_ROMAN[match.group(1)])))
+        elif (match := re.fullmatch(r"nines<(\d+(?:\.\d+)?)", item)) is not None:
+            gates.append(Gate(item, _gate_nines(float(match.group(1)))))
         else:
             raise UsageError(f"unknown gate {shown(item)} in --fail-on (known: {', '.join(GATES)})")
     return gates
@@ -266,6 +297,8 @@ def evaluate_gates(
                     report.tier = tier_verdict(twin)
                 elif needs == "contingency":
                     report.contingency = contingency(twin)
+                elif needs == "availability":
+                    report.availability = availability(twin, method="cut-sets")
                 else:
                     report.timelines = [simulate(twin, s) for s in catalog(twin.fleet)]
     report.gates = [g.check(report) for g in gates]
@@ -276,6 +309,7 @@ _GATE_NEEDS = {
     "single-event": "contingency",
     "spof": "contingency",
     "tier": "tier",
+    "nines": "availability",
     "downtime": "timelines",
     "rows-lost": "timelines",
 }

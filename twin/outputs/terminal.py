@@ -8,6 +8,7 @@ from twin.outputs.report import Report
 from twin.outputs.tables import duration, format_table, recovery_time
 
 __all__ = [
+    "availability_table",
     "contingency_table",
     "gates_table",
     "report_table",
@@ -188,6 +189,51 @@ def tier_table(report: Report) -> str:
     )
 
 
+def availability_table(report: Report) -> str:
+    """Availability per site and service, then what to fix first."""
+    a = report.availability
+    assert a is not None
+    rows = []
+    for c in a.criteria:
+        down = c.downtime_min_per_year
+        interval = (
+            f" ({down.low:.3g}–{down.high:.3g})" if down.low is not None and down.high is not None
+            else ""
+        )  # fmt: skip
+        mean = c.mean_outage_h
+        rows.append(
+            [
+                c.criterion.label,
+                c.method,
+                f"{c.availability:.7f}",
+                "∞" if c.nines == float("inf") else f"{c.nines:.2f}",
+                f"{down.value:.3g}{interval}",
+                f"{c.outages_per_year.value:.3g}",
+                "–" if mean is None else duration(mean.value * 3600.0),
+                c.explain(2),
+            ]
+        )
+    table = format_table(
+        [
+            "site or service",
+            "method",
+            "availability",
+            "nines",
+            "min/yr (95 % CI)",
+            "outages/yr",
+            "mean outage",
+            "from",
+        ],
+        rows,
+    )
+    fix = format_table(
+        ["fix this first", "kind", "outage min/yr it is part of"],
+        [[name, kind, f"{minutes:.3g}"] for kind, name, minutes in a.fix_first],
+    )
+    runs = f"{a.years:,} simulated years, seed {a.seed}" if a.years else "no simulation"
+    return f"availability of {a.fleet} ({', '.join(a.methods)}; {runs})\n{table}\n\n{fix}\n"
+
+
 def report_table(report: Report) -> str:
     parts = [tier_table(report).rstrip("\n"), contingency_table(report)]
     parts.append(
@@ -235,4 +281,6 @@ def report_table(report: Report) -> str:
             ],
         )
     )
+    if report.availability is not None:
+        parts.append(availability_table(report).rstrip("\n"))
     return "\n\n".join(parts) + "\n"

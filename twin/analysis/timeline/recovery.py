@@ -27,7 +27,6 @@ from twin.analysis.timeline.core import P_POWER, P_SCENARIO, Scheduled
 from twin.analysis.timeline.records import CauseKind, EventKind, cause
 from twin.analysis.timeline.state import Failure
 from twin.model import RackRow
-from twin.model.recovery import DEFAULT_REPAIR_H
 
 if TYPE_CHECKING:
     from twin.analysis.timeline.simulation import Simulation
@@ -123,12 +122,8 @@ class Repairs:
 
     def repair_time(self, name: str) -> tuple[float, str]:
         """Seconds to repair ``name`` and the input that says so."""
-        comp = self.sim.twin.index[name][1]
-        if comp.repair_s is not None:
-            return comp.repair_s, f"{name}.repair_s"
-        if comp.kind in self.recovery.repair_s:
-            return self.recovery.repair_s[comp.kind], f"recovery.repair_s.{comp.kind}"
-        return DEFAULT_REPAIR_H[comp.kind] * 3600.0, f"default repair time of a {comp.kind}"
+        figure = self.sim.twin.reliability.mttr_h[name]
+        return figure.value * 3600.0, figure.source
 
     def _on_failure(self, name: str, failure: Failure) -> None:
         if failure.reason.kind in _REPAIRABLE:

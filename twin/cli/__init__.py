@@ -10,6 +10,7 @@ so a crash can never be read as a resilience verdict.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -20,11 +21,23 @@ from contextlib import contextmanager, suppress
 from types import FrameType
 from typing import Any, NoReturn
 
+from twin.analysis.availability import METHODS, TooLargeForExact, availability
 from twin.analysis.contingency import contingency
 from twin.analysis.summary import summarize
 from twin.analysis.tier import tier_verdict
 from twin.analysis.timeline import simulate
 from twin.analysis.twin import Twin
+from twin.cli.options import (
+    EXIT_BAD_INPUT,
+    Parser,
+    add_detail,
+    add_output,
+    add_source,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from twin.errors import DefinitionError, OutputError, UsageError, terminal_safe
 from twin.model import SCHEMA_VERSION, Fleet
 from twin.model.catalog import catalog, find_scenario
@@ -37,6 +50,7 @@ from twin.outputs.progress import Progress
 from twin.outputs.render import render_json
 from twin.outputs.report import Report, build_report, evaluate_gates, parse_gates
 from twin.outputs.terminal import (
+    availability_table,
     contingency_table,
     gates_table,
     report_table,
@@ -45,11 +59,11 @@ from twin.outputs.terminal import (
     tier_table,
     timeline_table,
 )
-from twin.sources import load_source, stack_names
+from twin.sources import load_source
 
 __all__ = ["EXIT_CODES", "build_parser", "command_names", "entry", "main"]
 
-EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_INTERNAL = 0, 1, 3
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES = (
@@ -57,28 +71,6 @@ EXIT_CODES = (
     "or an output that cannot be written; 3 an internal error (a bug: --debug shows the "
     "traceback); 130 interrupted."
 )
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors with exit code 2 and one clear line."""
-
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"dctwin: error: {message}\n")
-        raise SystemExit(EXIT_BAD_INPUT)
-
-
-def _add_source(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--stack", metavar="S", help=f"reference stack ({', '.join(_stacks())})")
-    group.add_argument("--model", metavar="FILE", help="model document (JSON/YAML; - for stdin)")
-
-
-def _stacks() -> list[str]:
-    try:
-        return stack_names()
-    except (ImportError, AttributeError):  # registry not importable: help omits the list
-        return []
 
 
 def _fleet(args: argparse.Namespace) -> Fleet:
@@ -235,6 +227,30 @@ def cmd_tier(args: argparse.Namespace) -> int:
     return _finish(args, twin, report, tier_table)
 
 
+@contextlib.contextmanager
+def _too_large_is_usage() -> Iterator[None]:
+    try:
+        yield
+    except TooLargeForExact as exc:
+        raise UsageError(f"--method exact: {exc}") from None
+
+
+def cmd_availability(args: argparse.Namespace) -> int:
+    twin = Twin(_fleet(args))
+    report = Report(source=_source_label(args), summary=summarize(twin.fleet))
+    with Progress("availability") as bar, _too_large_is_usage():
+        report.availability = availability(
+            twin,
+            years=args.years,
+            seed=args.seed,
+            method=args.method,
+            order=args.order,
+            shards=args.shards,
+            progress=lambda stage, d, t: bar.update(d, t, stage),
+        )
+    return _finish(args, twin, report, availability_table)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     if args.diagrams and not args.out_dir:
         raise UsageError("--diagrams writes into the --out-dir folder; add --out-dir DIR")
@@ -252,6 +268,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             order=args.order,
             progress=lambda stage, d, t: bar.update(d, t, stage),
             full=args.detail == "full",
+            years=args.years,
+            seed=args.seed,
         )
     if not args.out_dir:
         return _finish(args, twin, report, report_table)
@@ -274,18 +292,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK if report.passed else EXIT_CHECK_FAILED
 
 
-def _add_output(parser: argparse.ArgumentParser, *, gates: bool = True) -> None:
-    parser.add_argument("--format", choices=["table", "json", "markdown", "html"], default="table")
-    parser.add_argument("--out", metavar="PATH", help="write here instead of stdout")
-    if gates:
-        parser.add_argument(
-            "--fail-on",
-            metavar="GATES",
-            help="exit 1 when a gate fails; comma-separated: spof, single-event, "
-            "tier<I|II|III|IV, downtime, rows-lost",
-        )
-
-
 def command_names() -> list[str]:
     """Every subcommand the parser knows, in the order ``--help`` lists them."""
     for action in build_parser()._actions:
@@ -294,17 +300,8 @@ def command_names() -> list[str]:
     return []
 
 
-def _add_detail(parser: argparse.ArgumentParser, full: str) -> None:
-    parser.add_argument(
-        "--detail",
-        choices=["summary", "full"],
-        default="summary",
-        help=f"summary (counts and a sample) or full ({full})",
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="dctwin",
         description="Failure-simulating digital twin for redundant datacenters.",
         epilog=EXIT_CODES,
@@ -315,16 +312,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=bool(os.environ.get("DCTWIN_DEBUG")),
         help="print the traceback of an internal error (also DCTWIN_DEBUG=1)",
     )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     export = commands.add_parser("export", help="write the model as a JSON or YAML document")
-    _add_source(export)
+    add_source(export)
     export.add_argument("--format", choices=["json", "yaml"], default="json")
     export.add_argument("--out", metavar="FILE", help="write here instead of stdout")
     export.set_defaults(run=cmd_export)
 
     validate = commands.add_parser("validate", help="check a stack or model document")
-    _add_source(validate)
+    add_source(validate)
     validate.set_defaults(run=cmd_validate)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of model documents")
@@ -332,36 +329,36 @@ def build_parser() -> argparse.ArgumentParser:
     schema.set_defaults(run=cmd_schema)
 
     summary = commands.add_parser("summary", help="counts per kind, IT load, servers, racks")
-    _add_source(summary)
+    add_source(summary)
     summary.add_argument("--format", choices=["table", "json"], default="table")
     summary.add_argument("--out", metavar="FILE", help="write here instead of stdout")
     summary.set_defaults(run=cmd_summary)
 
     scenarios = commands.add_parser("scenarios", help="list the scenario catalog")
-    _add_source(scenarios)
+    add_source(scenarios)
     scenarios.add_argument("--format", choices=["table", "json"], default="table")
     scenarios.add_argument("--out", metavar="FILE", help="write here instead of stdout")
     scenarios.set_defaults(run=cmd_scenarios)
 
     sim = commands.add_parser("simulate", help="simulate one scenario's timeline")
-    _add_source(sim)
+    add_source(sim)
     sim.add_argument("--scenario", required=True, metavar="NAME", help="see `dctwin scenarios`")
     sim.add_argument("--surge", metavar="NAME", help="run the scenario during this surge")
     sim.add_argument(
-        "--horizon", type=_positive_float, metavar="SECONDS", help="simulated time (default 72 h)"
+        "--horizon", type=positive_float, metavar="SECONDS", help="simulated time (default 72 h)"
     )
-    _add_output(sim)
-    _add_detail(sim, "with --format json: the whole set of components down at every change")
+    add_output(sim)
+    add_detail(sim, "with --format json: the whole set of components down at every change")
     sim.set_defaults(run=cmd_simulate)
 
     cont = commands.add_parser("contingency", help="N-1 / N-2 and common-cause groups")
-    _add_source(cont)
+    add_source(cont)
     cont.add_argument("--order", type=int, choices=[1, 2], default=1)
     cont.add_argument(
         "--all", action="store_true", help="with --order 2: pairs of every component, rows included"
     )
-    _add_output(cont)
-    _add_detail(
+    add_output(cont)
+    add_detail(
         cont,
         "with --format json: every component down for every failure set, every N-1 result "
         "and every critical pair",
@@ -369,13 +366,51 @@ def build_parser() -> argparse.ArgumentParser:
     cont.set_defaults(run=cmd_contingency)
 
     tier = commands.add_parser("tier", help="tier verdict per site")
-    _add_source(tier)
-    _add_output(tier)
+    add_source(tier)
+    add_output(tier)
     tier.set_defaults(run=cmd_tier)
 
+    avail = commands.add_parser(
+        "availability", help="availability per site and service, and what to fix first"
+    )
+    add_source(avail)
+    avail.add_argument(
+        "--years",
+        type=positive_int,
+        default=10_000,
+        metavar="N",
+        help="simulated years for Monte Carlo (default 10000)",
+    )
+    avail.add_argument("--seed", type=non_negative_int, default=0, metavar="K", help="default 0")
+    avail.add_argument(
+        "--method",
+        choices=list(METHODS),
+        default="auto",
+        help="auto: exact where small enough, else Monte Carlo; cut sets always rank",
+    )
+    avail.add_argument(
+        "--order", type=int, choices=[1, 2], default=2, help="largest cut set enumerated"
+    )
+    avail.add_argument(
+        "--shards",
+        type=positive_int,
+        default=1,
+        metavar="K",
+        help="split the Monte Carlo run into K pieces (same result)",
+    )
+    add_output(avail)
+    avail.set_defaults(run=cmd_availability)
+
     rep = commands.add_parser("report", help="every analysis, as one report")
-    _add_source(rep)
+    add_source(rep)
     rep.add_argument("--order", type=int, choices=[1, 2], default=1)
+    rep.add_argument(
+        "--years",
+        type=positive_int,
+        metavar="N",
+        help="add N simulated years of Monte Carlo availability (default: cut sets only)",
+    )
+    rep.add_argument("--seed", type=non_negative_int, default=0, metavar="K", help="default 0")
     rep.add_argument(
         "--out-dir", metavar="DIR", help="write JSON, Markdown and HTML reports into DIR"
     )
@@ -384,12 +419,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --out-dir: also write the architecture diagrams into DIR/diagrams",
     )
-    _add_output(rep)
-    _add_detail(rep, "with --format json or --out-dir: every downed component in the JSON")
+    add_output(rep)
+    add_detail(rep, "with --format json or --out-dir: every downed component in the JSON")
     rep.set_defaults(run=cmd_report)
 
     dia = commands.add_parser("diagram", help="architecture diagrams (SVG and PNG)")
-    _add_source(dia)
+    add_source(dia)
     dia.add_argument("--scenario", metavar="NAME", help="overlay this scenario's failures")
     dia.add_argument("--view", choices=[*VIEWS, "all"], default="all")
     dia.add_argument(
@@ -401,7 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dia.add_argument(
         "--at",
-        type=_non_negative_float,
+        type=non_negative_float,
         metavar="SECONDS",
         help="moment of the overlay (default: the worst moment)",
     )
@@ -411,26 +446,6 @@ def build_parser() -> argparse.ArgumentParser:
     for command in commands.choices.values():  # `dctwin tier --debug` works too
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="")
     return parser
-
-
-def _finite_float(text: str, *, allow_zero: bool) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    low_ok = value >= 0 if allow_zero else value > 0
-    if not low_ok or value == float("inf"):
-        what = "non-negative" if allow_zero else "positive"
-        raise argparse.ArgumentTypeError(f"must be a {what} number: {text!r}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    return _finite_float(text, allow_zero=False)
-
-
-def _non_negative_float(text: str) -> float:
-    return _finite_float(text, allow_zero=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -529,7 +544,3 @@ def entry() -> NoReturn:
                 stream.flush()
         os._exit(code)
     sys.exit(code)
-
-
-if __name__ == "__main__":
-    entry()
