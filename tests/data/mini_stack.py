@@ -102,8 +102,8 @@ def build() -> Fleet:
         demand_rps=1000,
         surges={"peak": 1.5},
         replicas=[
-            Replica(site="mini", rows=["mini-row-1"], capacity_rps=800),
-            Replica(site="mini", rows=["mini-row-2"], capacity_rps=800),
+            Replica(site="mini", rows=["mini-row-1"], capacity_rps=1000),
+            Replica(site="mini", rows=["mini-row-2"], capacity_rps=1000),
         ],
         needs_network=False,
     )

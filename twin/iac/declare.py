@@ -49,10 +49,12 @@ from typing import Any
 import pulumi
 
 from twin.analysis.headline import headline
+from twin.analysis.redundancy import battery_separation, row_feeds
 from twin.errors import DefinitionError, UsageError
 from twin.model import AnyComponent, Fleet, Region, Service, Site, Zone
 from twin.model.documents import load_fleet
 from twin.model.naming import (
+    DERIVED_KEY,
     FLEET_TYPE,
     REGION_TYPE,
     SERVICE_TYPE,
@@ -94,6 +96,7 @@ __all__ = [
     "component_inputs",
     "component_type",
     "declare_fleet",
+    "derived_inputs",
     "fleet_from_config",
     "fleet_outputs",
     "overrides_from_config",
@@ -172,6 +175,9 @@ class EquipmentArgs:
 
     site: Site
     component: AnyComponent
+    derived: Mapping[str, Any] | None = None
+    """What the twin derived for it (rows: power cords; batteries: fire separation), an
+    input under ``twin`` that the policy pack reads."""
 
 
 class EquipmentResource(_ModelResource):
@@ -184,13 +190,10 @@ class EquipmentResource(_ModelResource):
     def __init__(
         self, name: str, args: EquipmentArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(
-            component_type(args.component),
-            name,
-            component_inputs(args.site, args.component),
-            args.component,
-            opts,
-        )
+        inputs = component_inputs(args.site, args.component)
+        if args.derived:
+            inputs[DERIVED_KEY] = dict(args.derived)
+        super().__init__(component_type(args.component), name, inputs, args.component, opts)
         self.finish()
 
 
@@ -218,6 +221,8 @@ class SiteArgs:
     """What a :class:`SiteResource` declares: a site with its zones and components."""
 
     site: Site
+    derived: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Per component name: what the twin derived for it (see :func:`derived_inputs`)."""
 
 
 class SiteResource(_ModelResource):
@@ -248,7 +253,7 @@ class SiteResource(_ModelResource):
             token = component_type(component)
             self.components[component.name] = EquipmentResource(
                 component.name,
-                EquipmentArgs(site, component),
+                EquipmentArgs(site, component, args.derived.get(component.name)),
                 _child_options(
                     by_model_name[component.zone],
                     _depth_aliases(token, component.name, depth),
@@ -272,6 +277,7 @@ class RegionArgs:
 
     region: Region
     sites: list[Site]
+    derived: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 class RegionResource(_ModelResource):
@@ -281,7 +287,7 @@ class RegionResource(_ModelResource):
         inputs = model_inputs(args.region, exclude={"name"})
         super().__init__(REGION_TYPE, name, inputs, args.region, opts)
         self.sites = {
-            site.name: SiteResource(site.name, SiteArgs(site), _child_options(self))
+            site.name: SiteResource(site.name, SiteArgs(site, args.derived), _child_options(self))
             for site in args.sites
         }
         self.finish({"sites": [site.name for site in args.sites]})
@@ -320,9 +326,12 @@ class FleetResource(_ModelResource):
         sites_in: dict[str, list[Site]] = {}
         for site in fleet.sites:
             sites_in.setdefault(site.region, []).append(site)
+        derived = derived_inputs(fleet)
         self.regions = {
             region.name: RegionResource(
-                region.name, RegionArgs(region, sites_in.get(region.name, [])), _child_options(self)
+                region.name,
+                RegionArgs(region, sites_in.get(region.name, []), derived),
+                _child_options(self),
             )
             for region in fleet.regions
         }
@@ -334,6 +343,18 @@ class FleetResource(_ModelResource):
 
 
 # --------------------------------------------------------------------------- declaring
+
+
+def derived_inputs(fleet: Fleet) -> dict[str, dict[str, Any]]:
+    """What the twin derives per component for the policy pack, under ``twin``: each rack
+    row's power cords (``powerFeeds``) and each battery string's fire separation from the
+    UPS modules it carries (``upsSeparation``), :mod:`twin.analysis.redundancy`."""
+    out: dict[str, dict[str, Any]] = {}
+    for row, feeds in row_feeds(fleet).items():
+        out[row] = {"powerFeeds": [feed.to_inputs() for feed in feeds]}
+    for battery, checks in battery_separation(fleet).items():
+        out[battery] = {"upsSeparation": [check.to_inputs() for check in checks]}
+    return out
 
 
 @dataclass

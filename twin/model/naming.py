@@ -35,6 +35,7 @@ from twin.model.fleet import Fleet, Service, Site
 from twin.model.zones import Zone
 
 __all__ = [
+    "DERIVED_KEY",
     "FLEET_TYPE",
     "REGION_TYPE",
     "SERVICE_TYPE",
@@ -62,6 +63,9 @@ REGION_TYPE = "dctwin:site:Region"
 SITE_TYPE = "dctwin:site:Site"
 ZONE_TYPE = "dctwin:site:Zone"
 SERVICE_TYPE = "dctwin:app:Service"
+
+DERIVED_KEY = "twin"
+"""The input under which the Pulumi layer records what the twin derived for a component."""
 
 _DATA_KEYS = frozenset({"surges"})
 """Input fields whose keys are names from the model (kept as written), not field names."""
@@ -323,6 +327,7 @@ def fleet_from_resources(resources: Iterable[tuple[str, str, Mapping[str, Any]]]
         elif type_token == SERVICE_TYPE:
             fleet["services"].append({"name": name, **fields})
         elif type_token in _COMPONENT_TOKENS:
+            fields.pop(DERIVED_KEY, None)  # what the twin derived: not part of the model
             components.append({"name": name, **fields})
     for zone in zones:
         site = sites.get(zone.pop("site", ""))
