@@ -111,6 +111,24 @@ def _matrix() -> list[Any]:
     )
     for view in ("cooling", "network", "regions"):
         cases += _case("diagram", ["--view", view, "--out", "{tmp}/d"], None, ("fleet",))
+    # diff: this repository's HEAD against its working tree, and two model documents
+    for fmt in ("markdown", "json"):
+        cases += _case("diff", ["--base", "HEAD", "--repo", "{root}"], fmt, ("lab",))
+    cases += _case(
+        "diff",
+        ["--base", "HEAD", "--head", "HEAD", "--repo", "{root}", "--fail-on", "spof,tier"],
+        "json",
+        ("lab",),
+    )
+    cases += _case(
+        "diff",
+        ["--base", "HEAD", "--head", "HEAD", "--repo", "{root}", "--only-if-changed"],
+        None,
+        ("lab",),
+    )
+    cases += _case(
+        "diff", ["--base-model", "{tmp}/lab.json", "--head-model", "{tmp}/lab.json"], None, ("",)
+    )
     return cases
 
 
@@ -123,7 +141,7 @@ def _argv(command: str, stack: str, fmt: str | None, extra: list[str], tmp: Path
         argv += ["--stack", stack]
     if fmt is not None:
         argv += ["--format", fmt]
-    return argv + [a.replace("{tmp}", str(tmp)) for a in extra]
+    return argv + [a.replace("{tmp}", str(tmp)).replace("{root}", str(ROOT)) for a in extra]
 
 
 class _Html(HTMLParser):
@@ -145,6 +163,8 @@ def _check_output(command: str, fmt: str | None, out: str) -> None:
         _json_documents(json.loads(out))
     elif fmt == "yaml":
         _json_documents(yaml.safe_load(out))
+    elif command == "diff":
+        assert out.startswith("**dctwin:** ")
     elif fmt == "markdown":
         assert out.startswith("# dctwin report")
     elif fmt == "html":
@@ -162,12 +182,16 @@ def _check_output(command: str, fmt: str | None, out: str) -> None:
 )
 def test_documented_command_runs(command, stack, fmt, extra, tmp_path, capsys):
     argv = _argv(command, stack, fmt, extra, tmp_path)
+    if "--base-model" in extra:
+        assert main(["export", "--stack", "lab", "--out", str(tmp_path / "lab.json")]) == 0
     code = main(argv)
     out, err = capsys.readouterr()
     gated = "--fail-on" in extra
     assert code in ((0, 1) if gated else (0,)), f"{argv} exited {code}: {err}"
     assert "Traceback" not in err and "internal error" not in err
-    if command == "diagram":
+    if "--only-if-changed" in extra:
+        assert out == "", "HEAD against itself: resilience is unchanged, nothing is printed"
+    elif command == "diagram":
         written = sorted(Path(p).name for p in out.split())
         assert written and all(n.endswith((".svg", ".png")) for n in written)
         assert all(Path(p).is_file() for p in out.split())

@@ -104,7 +104,7 @@ def test_up_exports_the_model_outputs_and_a_surge_change_shows_in_preview(projec
     assert outputs["servers"] == expected["servers"]
     assert outputs["itLoadKw"] == pytest.approx(expected["itLoadKw"])
 
-    pulumi_cli(work, env, "config", "set", "--stack", "lab", "--path", "dctwin:surges.drill", "7")
+    pulumi_cli(work, env, "config", "set", "--stack", "lab", "dctwin:surges", '{"drill": 7}')
     preview = json.loads(pulumi_cli(work, env, "preview", "--stack", "lab", "--json"))
     updated = [_type_of(s["urn"]) for s in preview["steps"] if s["op"] == "update"]
     assert updated == ["dctwin:app:Service"] * len(build_stack("lab").services)

@@ -1,10 +1,13 @@
-"""The Pulumi program under the SDK's mocks, in update mode.
+"""The Pulumi program under the SDK's public mocks API, in update mode.
 
 Update mode (``preview=False``) on purpose: in preview mode unresolved outputs are
-unknown and an assertion inside ``apply`` is silently skipped. The mock monitor
-records every registration (type token, name, URN, parent URN, inputs) — exactly
-what the engine would store and diff — and the tests assert on those records, so a
-failed assertion is an ordinary Python assertion failure.
+unknown and an assertion inside ``apply`` is silently skipped. Only the SDK's public
+testing API is used: ``pulumi.runtime.set_mocks`` with a :class:`pulumi.runtime.Mocks`
+that records every registration (type token, name, inputs), a stack transformation
+(``pulumi.runtime.register_stack_transformation``) that sees each resource's options
+(its parent, ``protect``, ``aliases``), ``pulumi.runtime.test`` to await every output,
+and ``pulumi.runtime.reset_options`` between runs. Each resource's URN is read from its
+``urn`` output. A failed assertion is an ordinary Python assertion failure.
 
 Each program run is done once per module and per stack (``program_runs``) and
 kept as plain data; the Pulumi runtime state (root stack, config, mocks) is reset
@@ -15,12 +18,12 @@ Run with ``-s`` to see the resources and wall time per stack.
 from __future__ import annotations
 
 import json
+import re
 import runpy
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -29,14 +32,12 @@ import pulumi.runtime
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
-from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.settings import get_root_resource, reset_options
-from pulumi.runtime.stack import Stack
 
 from tests.strategies import fleets
 from twin.iac.declare import DeclaredFleet, declare_fleet, zone_resource_name
 from twin.model import Fleet
 from twin.model.documents import dump_fleet
+from twin.model.naming import camel
 from twin.sources import apply_overrides, build_stack
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -47,6 +48,8 @@ HAND = "hand"
 """The small hand-built fleet below, declared through ``dctwin:model``."""
 ALL_STACKS = (HAND, *REFERENCE_STACKS)
 FAKE_ID = "mock-id"
+MOCKS_SEEN: list[pulumi.runtime.MockResourceArgs] = []
+"""Every registration the mocks saw in this module (for the transforms each carried)."""
 
 
 # --------------------------------------------------------------------------- mocks
@@ -60,41 +63,42 @@ class Registration(NamedTuple):
     urn: str
     parent: str
     inputs: dict[str, Any]
+    opts: pulumi.ResourceOptions | None = None
 
 
+@dataclass
 class RecordingMocks(pulumi.runtime.Mocks):
     """Echo every resource's inputs back as its state, with a fixed id; record it."""
 
-    def __init__(self) -> None:
-        self.registrations: list[Registration] = []
-        # The monitor runs RegisterResource in executor threads; it leaves the URN and
-        # parent of the request being served here, per thread, for new_resource.
-        self.request = threading.local()
+    created: list[pulumi.runtime.MockResourceArgs] = field(default_factory=list)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.registrations.append(
-            Registration(args.typ, args.name, self.request.urn, self.request.parent, args.inputs)
-        )
+        self.created.append(args)
+        MOCKS_SEEN.append(args)
         return FAKE_ID, dict(args.inputs)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
         return {}, None
 
 
-class ParentRecordingMonitor(MockMonitor):
-    """The SDK's mock monitor, passing each request's URN and parent URN to the mocks."""
+@dataclass
+class OptionsSpy:
+    """A stack transformation that records each resource's options, changing nothing."""
 
-    mocks: RecordingMocks
+    seen: list[tuple[pulumi.Resource, str, str, pulumi.ResourceOptions]] = field(
+        default_factory=list
+    )
 
-    def RegisterResource(self, request: Any) -> Any:
-        self.mocks.request.parent = request.parent
-        self.mocks.request.urn = self.make_urn(request.parent, request.type, request.name)
-        return super().RegisterResource(request)
+    def __call__(
+        self, args: pulumi.ResourceTransformationArgs
+    ) -> pulumi.ResourceTransformationResult | None:
+        self.seen.append((args.resource, args.type_, args.name, args.opts))
+        return None
 
 
 def reset_pulumi_runtime() -> None:
     """Forget the root stack, the mock monitor and the config of any earlier run."""
-    reset_options()  # also clears the root stack resource
+    pulumi.runtime.reset_options()  # also clears the root stack resource
     pulumi.runtime.set_all_config({}, [])
 
 
@@ -115,6 +119,20 @@ class ProgramRun:
         return {(r.type, r.name): r for r in self.registrations}
 
 
+def start_mocks(stack: str, config: dict[str, str] | None = None) -> RecordingMocks:
+    """A fresh runtime with recording mocks (update mode) and ``config``."""
+    reset_pulumi_runtime()
+    pulumi.runtime.set_all_config(config or {}, [])
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(mocks, project="dctwin", stack=stack, preview=False)
+    return mocks
+
+
+def _keep_urn(resource: pulumi.Resource, urns: dict[int, str]) -> pulumi.Output[None]:
+    key = id(resource)
+    return resource.urn.apply(lambda urn: urns.__setitem__(key, urn))
+
+
 def run_under_mocks(
     program: Callable[[], dict[str, Any] | None], stack: str, config: dict[str, str]
 ) -> ProgramRun:
@@ -123,27 +141,34 @@ def run_under_mocks(
     Every outstanding RPC and output is awaited (``pulumi.runtime.test`` does that) and
     any exception the program or an ``apply`` raised is re-raised here.
     """
-    reset_pulumi_runtime()
-    pulumi.runtime.set_all_config(config, [])
-    mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(
-        mocks,
-        project="dctwin",
-        stack=stack,
-        preview=False,
-        monitor=ParentRecordingMonitor(mocks),
-    )
+    mocks = start_mocks(stack, config)
+    spy = OptionsSpy()
     namespace: dict[str, Any] = {}
+    urns: dict[int, str] = {}
 
-    def body() -> None:
+    def body() -> pulumi.Output[Any]:
+        pulumi.runtime.register_stack_transformation(spy)
         namespace.update(program() or {})
+        return pulumi.Output.all(*[_keep_urn(resource, urns) for resource, *_ in spy.seen])
 
     start = time.perf_counter()
     pulumi.runtime.test(body)()
     seconds = time.perf_counter() - start
-    root = get_root_resource()
-    outputs = dict(root.outputs) if isinstance(root, Stack) else {}
-    return ProgramRun(stack, list(mocks.registrations), outputs, namespace, seconds)
+    inputs = {(a.typ, a.name): a.inputs for a in mocks.created}
+    registrations = [
+        Registration(
+            type_,
+            name,
+            urns[id(resource)],
+            urns.get(id(opts.parent), "") if opts.parent is not None else "",
+            inputs[type_, name],
+            opts,
+        )
+        for resource, type_, name, opts in spy.seen
+    ]
+    root = pulumi.runtime.get_root_resource()
+    outputs = dict(root.outputs) if root is not None else {}
+    return ProgramRun(stack, registrations, outputs, namespace, seconds)
 
 
 def run_main(stack: str, config: dict[str, str]) -> ProgramRun:
@@ -405,7 +430,7 @@ def assert_inputs_carry_attributes_and_supplier_names(fleet: Fleet, run: Program
         declared = component.model_dump(mode="json", exclude={"name", "requires"})
         for key, value in declared.items():
             if value is not None:
-                assert inputs[key] == value, f"{component.name}.{key}"
+                assert inputs[camel(key)] == value, f"{component.name}.{key}"
         groups = inputs["requires"]
         assert [g["suppliers"] for g in groups] == [r.suppliers for r in component.requires]
         for group, requirement in zip(groups, component.requires, strict=True):
@@ -413,7 +438,7 @@ def assert_inputs_carry_attributes_and_supplier_names(fleet: Fleet, run: Program
             if requirement.capacity is not None:
                 assert group["capacity"] == requirement.capacity, component.name
             else:
-                assert group["at_least"] == requirement.threshold, component.name
+                assert group["atLeast"] == requirement.threshold, component.name
         consumers += bool(component.requires)
     return consumers
 
@@ -520,7 +545,7 @@ def test_services_carry_replicas_and_config_surges(stack: str, program_runs) -> 
     for service in case.expected.services:
         inputs = by_key["dctwin:app:Service", service.name].inputs
         assert inputs["surges"] == service.surges
-        assert inputs["demand_rps"] == pytest.approx(service.demand_rps)
+        assert inputs["demandRps"] == pytest.approx(service.demand_rps)
         assert [r["site"] for r in inputs["replicas"]] == [r.site for r in service.replicas]
         assert [r["rows"] for r in inputs["replicas"]] == [r.rows for r in service.replicas]
 
@@ -545,7 +570,7 @@ def test_config_overrides_change_the_declared_surges(pulumi_runtime, tmp_path: P
     services = {r.name: r.inputs for r in run.registrations if r.type == "dctwin:app:Service"}
     assert services["talk"]["surges"] == {"new_year": 3, "world_cup": 12, "election": 2}
     assert services["auth"]["surges"] == {"new_year": 3, "world_cup": 12, "election": 2}
-    assert services["talk"]["demand_rps"] == pytest.approx(90000)
+    assert services["talk"]["demandRps"] == pytest.approx(90000)
     baseline = run_main("hand", {"dctwin:model": str(document)})
     base = {r.name: r.inputs for r in baseline.registrations if r.type == "dctwin:app:Service"}
     assert base["talk"]["surges"] == {"new_year": 3, "world_cup": 10}
@@ -603,11 +628,7 @@ def test_resource_outputs_resolve_to_supplier_names(pulumi_runtime) -> None:
 
         return pulumi.Output.all(row.urn, row.requires).apply(check)
 
-    reset_pulumi_runtime()
-    mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(
-        mocks, project="dctwin", stack="hand", preview=False, monitor=ParentRecordingMonitor(mocks)
-    )
+    start_mocks("hand")
     pulumi.runtime.test(program)()
     assert len(checked) == 1 and checked[0].endswith("dctwin:power:RackRow::alpha-row-1")
 
@@ -622,13 +643,9 @@ def test_a_failing_assertion_inside_apply_fails_the_test(pulumi_runtime) -> None
         def check(capacity: float) -> None:
             assert capacity == 1.0, "deliberately false"
 
-        return ups.capacity_kw.apply(check)
+        return ups.capacityKw.apply(check)
 
-    reset_pulumi_runtime()
-    mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(
-        mocks, project="dctwin", stack="hand", preview=False, monitor=ParentRecordingMonitor(mocks)
-    )
+    start_mocks("hand")
     with pytest.raises(AssertionError, match="deliberately false"):
         pulumi.runtime.test(program)()
 
@@ -651,3 +668,161 @@ def test_stack_outputs_carry_the_twin_headline(stack: str, program_runs) -> None
         assert outputs["surgeHeadroom"][service.name]["baseline"] == pytest.approx(
             capacity / service.demand_rps - 1
         )
+
+
+# --------------------------------------------------------------------------- Pulumi conventions
+
+
+def _alias_urns(registration: Registration) -> set[str]:
+    """The URNs the aliases of a registration stand for (parent URN given as a string)."""
+    out = set()
+    assert registration.opts is not None
+    for alias in registration.opts.aliases or []:
+        assert isinstance(alias, pulumi.Alias) and isinstance(alias.parent, str)
+        stack_project, chain = alias.parent.rsplit("::", 2)[0], alias.parent.split("::")[2]
+        out.add(f"{stack_project}::{chain}${registration.type}::{registration.name}")
+    return out
+
+
+def test_component_resources_take_name_args_opts_and_pass_opts_through(pulumi_runtime) -> None:
+    """``(name, args, opts)``: protect, aliases and transforms reach the engine."""
+    from twin.iac.declare import EquipmentArgs, EquipmentResource
+
+    fleet = small_fleet()
+    site = fleet.sites[0]
+    ups = next(c for c in site.components if c.name == "alpha-ups-a")
+
+    def transform(args: pulumi.ResourceTransformArgs) -> None:
+        return None
+
+    def program() -> None:
+        EquipmentResource(
+            "ups-moved",
+            EquipmentArgs(site, ups),
+            pulumi.ResourceOptions(
+                protect=True, aliases=[pulumi.Alias(name="alpha-ups-a")], transforms=[transform]
+            ),
+        )
+
+    run = run_under_mocks(program, "hand", {})
+    (registration,) = run.registrations
+    assert registration.type == "dctwin:power:Ups" and registration.name == "ups-moved"
+    assert registration.opts is not None and registration.opts.protect is True
+    assert [a.name for a in registration.opts.aliases or []] == ["alpha-ups-a"]
+    created = [args for args in MOCKS_SEEN if args.name == "ups-moved"]
+    assert len(created[-1].transforms) == 1, "the transform did not reach the engine"
+
+
+def test_declare_fleet_passes_its_options_to_the_root(pulumi_runtime) -> None:
+    seen: list[tuple[str, str]] = []
+
+    def record(args: pulumi.ResourceTransformationArgs) -> None:
+        seen.append((args.type_, args.name))
+        return None
+
+    def program() -> None:
+        declare_fleet(small_fleet(), pulumi.ResourceOptions(protect=True, transformations=[record]))
+
+    run = run_under_mocks(program, "hand", {})
+    root = run.by_type_and_name()["dctwin:fleet:Fleet", "hand-fleet"]
+    assert root.opts is not None and root.opts.protect is True
+    # a parent's transformations apply to every child: they all went through the root's opts
+    assert sorted(seen) == sorted((r.type, r.name) for r in run.registrations)
+
+
+def engine_urn(run: ProgramRun, registration: Registration) -> str:
+    """The URN the engine gives a registration: the *types* of all its parents, then its own.
+
+    The mock monitor keeps only the immediate parent's type in the URNs it makes; the
+    engine (and ``pulumi.create_urn``) keep the whole chain, which is why a move between
+    zones of different depth changes a URN.
+    """
+    by_urn = run.by_urn()
+    chain = [registration.type]
+    current = registration
+    while current.parent in by_urn:
+        current = by_urn[current.parent]
+        chain.append(current.type)
+    return f"urn:pulumi:{run.stack}::dctwin::{'$'.join(reversed(chain))}::{registration.name}"
+
+
+def test_a_move_between_zones_of_different_depth_keeps_the_urn_by_alias(pulumi_runtime) -> None:
+    """Moving a row from a hall three zones deep to the yard (one deep) changes its URN;
+    the new registration's aliases name the old URN, so preview shows an update."""
+    before = run_under_mocks(lambda: {"d": declare_fleet(small_fleet())}, "hand", {})
+    data = small_fleet().model_dump(mode="json")
+    row = next(c for c in data["sites"][0]["components"] if c["name"] == "alpha-row-1")
+    row["zone"] = "yard"
+    moved = Fleet.model_validate(data)
+    after = run_under_mocks(lambda: {"d": declare_fleet(moved)}, "hand", {})
+    old = before.by_type_and_name()["dctwin:power:RackRow", "alpha-row-1"]
+    new = after.by_type_and_name()["dctwin:power:RackRow", "alpha-row-1"]
+    old_urn, new_urn = engine_urn(before, old), engine_urn(after, new)
+    assert old_urn != new_urn
+    assert old_urn in _alias_urns(new), f"{old_urn} not among {sorted(_alias_urns(new))}"
+    assert new_urn in _alias_urns(old)
+    zone = before.by_type_and_name()["dctwin:site:Zone", "alpha/hall-1"]
+    assert zone.opts is not None and len(zone.opts.aliases or []) >= 3
+
+
+def test_inputs_and_outputs_share_one_naming_style(program_runs) -> None:
+    """camelCase everywhere: stack outputs and every resource input key (names from the
+    model, such as surge names, are data and stay as written)."""
+    _, run = program_runs("lab")
+    camel_case = re.compile(r"^[a-z][a-zA-Z0-9]*$")
+
+    def keys(value: Any, path: str) -> Iterator[tuple[str, str]]:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if path.endswith(".surges"):
+                    continue
+                yield key, f"{path}.{key}"
+                yield from keys(item, f"{path}.{key}")
+        elif isinstance(value, list):
+            for k, item in enumerate(value):
+                yield from keys(item, f"{path}[{k}]")
+
+    bad = [where for r in run.registrations for key, where in keys(r.inputs, r.name)
+           if not camel_case.match(key)]  # fmt: skip
+    assert not bad, f"snake_case inputs: {bad[:5]}"
+    assert all(camel_case.match(key) for key in run.outputs), sorted(run.outputs)
+
+
+PULUMI_CONFIG_TYPES = {"string", "integer", "boolean", "array"}
+"""The types Pulumi's project file accepts for a config declaration."""
+
+
+def _project_config() -> dict[str, Any]:
+    project = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
+    config: dict[str, Any] = project["config"]
+    return config
+
+
+def test_project_config_block_declares_every_key_the_program_reads() -> None:
+    from twin.iac.declare import OVERRIDE_KEYS
+
+    config = _project_config()
+    assert set(config) == {"definition", "model", *OVERRIDE_KEYS}
+    for key, declaration in config.items():
+        assert declaration["type"] in PULUMI_CONFIG_TYPES, key
+        assert len(declaration["description"]) > 20, key
+        assert set(declaration) <= {"type", "description", "default", "secret", "items"}, key
+
+
+@pytest.mark.parametrize("stack", REFERENCE_STACKS)
+def test_stack_config_files_match_the_declared_types(stack: str) -> None:
+    config = _project_config()
+    document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())
+    python_type = {"string": str, "integer": int, "boolean": bool, "array": list}
+    for key, value in document["config"].items():
+        namespace, name = key.split(":", 1)
+        assert namespace == "dctwin" and name in config, key
+        assert isinstance(value, python_type[config[name]["type"]]), f"{key}: {value!r}"
+    assert "encryptionsalt" not in document, "a stack's salt is not committed"
+
+
+def test_config_values_that_do_not_parse_are_named(pulumi_runtime) -> None:
+    with pytest.raises(pulumi.RunError, match=r"config\.surges: must be a JSON object"):
+        run_main("lab", {"dctwin:surges": "world_cup=12"})
+    with pytest.raises(pulumi.RunError, match=r"config\.demandScale: must be a positive"):
+        run_main("lab", {"dctwin:demandScale": "lots"})

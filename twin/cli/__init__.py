@@ -5,12 +5,15 @@ usage (or an output that cannot be written), 3 an internal error, 130 interrupte
 Bad input never prints a traceback: the message names the location. An internal
 error prints one line (the traceback only with ``--debug`` or ``DCTWIN_DEBUG=1``),
 so a crash can never be read as a resilience verdict.
+
+Long on purpose: one handler and one parser block per command the README documents,
+kept in one module so the table in the README and the parser read side by side (the
+matrix test checks them against each other).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import signal
 import sys
@@ -18,6 +21,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
@@ -41,9 +45,10 @@ from twin.cli.options import (
 from twin.errors import DefinitionError, OutputError, UsageError, terminal_safe
 from twin.model import SCHEMA_VERSION, Fleet
 from twin.model.catalog import catalog, find_scenario
-from twin.model.documents import dump_fleet, fleet_schema
+from twin.model.documents import dump_fleet, fleet_schema, load_fleet
 from twin.model.scenarios import Surge
-from twin.outputs.documents import html_report, markdown_report
+from twin.outputs.diff import DIFF_GATES, build_diff, parse_diff_gates
+from twin.outputs.documents import diff_markdown, html_report, markdown_report
 from twin.outputs.files import OutputSet, emit, interrupted, note_interrupt, reset_interrupt
 from twin.outputs.layout import VIEWS
 from twin.outputs.progress import Progress
@@ -59,6 +64,7 @@ from twin.outputs.terminal import (
     tier_table,
     timeline_table,
 )
+from twin.revisions import Revision, fleet_at, resolve
 from twin.sources import load_source
 
 __all__ = ["EXIT_CODES", "build_parser", "command_names", "entry", "main"]
@@ -67,7 +73,8 @@ EXIT_OK, EXIT_CHECK_FAILED, EXIT_INTERNAL = 0, 1, 3
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES = (
-    "Exit codes: 0 pass; 1 a resilience gate (--fail-on) failed; 2 bad input or usage, "
+    "Exit codes: 0 pass; 1 a resilience gate (--fail-on) failed (diff: a gate regressed); "
+    "2 bad input or usage, "
     "or an output that cannot be written; 3 an internal error (a bug: --debug shows the "
     "traceback); 130 interrupted."
 )
@@ -227,7 +234,7 @@ def cmd_tier(args: argparse.Namespace) -> int:
     return _finish(args, twin, report, tier_table)
 
 
-@contextlib.contextmanager
+@contextmanager
 def _too_large_is_usage() -> Iterator[None]:
     try:
         yield
@@ -290,6 +297,60 @@ def cmd_report(args: argparse.Namespace) -> int:
     sys.stderr.write(terminal_safe(f"wrote {', '.join(shown)}") + "\n")
     emit(_render(args, fleet, report, report_table), None)
     return EXIT_OK if report.passed else EXIT_CHECK_FAILED
+
+
+def _diff_side(path: str, side: str) -> Fleet:
+    try:
+        return load_fleet(path)
+    except DefinitionError as error:
+        raise DefinitionError(error.problems, f"{side} ({error.source or path})") from None
+
+
+def _revision_label(revision: Revision) -> str:
+    if revision.rev is None:
+        return "the working tree"
+    return f"{revision.rev} ({resolve(revision)[:12]})"
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Resilience at the base and the head, compared; exit 1 when a selected gate regresses."""
+    gates = parse_diff_gates(args.fail_on)
+    documents = args.base_model is not None or args.head_model is not None
+    if documents:
+        if args.base_model is None or args.head_model is None:
+            raise UsageError("--base-model and --head-model go together: give both")
+        if args.stack or args.base or args.head:
+            raise UsageError(
+                "compare two model documents (--base-model, --head-model) or a stack at two "
+                "revisions (--stack, --base, --head), not both"
+            )
+        base = _diff_side(args.base_model, "base")
+        head = _diff_side(args.head_model, "head")
+        source, base_label, head_label = "model documents", args.base_model, args.head_model
+    else:
+        if not args.stack or not args.base:
+            raise UsageError(
+                "dctwin diff needs --stack S --base REV [--head REV], or --base-model FILE "
+                "--head-model FILE"
+            )
+        project = Path(args.repo)
+        base_side = Revision("base", project, args.base)
+        head_side = Revision("head", project, args.head)
+        base_label, head_label = _revision_label(base_side), _revision_label(head_side)
+        base = fleet_at(base_side, args.stack)
+        head = fleet_at(head_side, args.stack)
+        source = f"stack {args.stack}"
+    with Progress("diff") as bar:
+        bar.update(0, 1, "analyses")
+        diff = build_diff(
+            base, head, source=source, base_label=base_label, head_label=head_label, gates=gates
+        )
+        bar.update(1, 1, "analyses")
+    if args.only_if_changed and not diff.changed and diff.passed:
+        return EXIT_OK
+    text = render_json(diff.to_json()) if args.format == "json" else diff_markdown(diff)
+    emit(text, args.out)
+    return EXIT_OK if diff.passed else EXIT_CHECK_FAILED
 
 
 def command_names() -> list[str]:
@@ -443,6 +504,35 @@ def build_parser() -> argparse.ArgumentParser:
     dia.add_argument("--revision", default="", help="revision shown in the title")
     dia.add_argument("--out", required=True, metavar="DIR", help="directory to write into")
     dia.set_defaults(run=cmd_diagram)
+    dif = commands.add_parser(
+        "diff",
+        help="what a change does to resilience (base vs head), for one pull-request comment",
+    )
+    dif.add_argument("--stack", metavar="S", help="the stack to compare at two revisions")
+    dif.add_argument("--base", metavar="REV", help="the base revision (a branch, tag or commit)")
+    dif.add_argument("--head", metavar="REV", help="the head revision (default: the working tree)")
+    dif.add_argument(
+        "--repo",
+        metavar="DIR",
+        default=".",
+        help="the project folder in its git repository (default: the current folder)",
+    )
+    dif.add_argument("--base-model", metavar="FILE", help="a model document as the base")
+    dif.add_argument("--head-model", metavar="FILE", help="a model document as the head")
+    dif.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    dif.add_argument("--out", metavar="PATH", help="write here instead of stdout")
+    dif.add_argument(
+        "--fail-on",
+        metavar="GATES",
+        help=f"exit 1 when one regresses; comma-separated: {', '.join(DIFF_GATES)} (default: "
+        "all), or none",
+    )
+    dif.add_argument(
+        "--only-if-changed",
+        action="store_true",
+        help="print nothing (exit 0) when resilience did not change",
+    )
+    dif.set_defaults(run=cmd_diff, parse_fail_on=parse_diff_gates)
     for command in commands.choices.values():  # `dctwin tier --debug` works too
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="")
     return parser
@@ -458,7 +548,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args(argv)
             debug = args.debug
             run: Callable[[argparse.Namespace], int] = args.run
-            parse_gates(getattr(args, "fail_on", None))  # a bad gate fails before any analysis
+            # a bad gate fails before any analysis
+            getattr(args, "parse_fail_on", parse_gates)(getattr(args, "fail_on", None))
             code = run(args)
             return EXIT_INTERRUPTED if interrupted() else code
     except DefinitionError as error:

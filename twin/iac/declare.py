@@ -15,6 +15,17 @@ Resources and their parents mirror containment::
     │           └── dctwin:<module>:<Kind>   one per component (dctwin:power:Ups, ...)
     └── dctwin:app:Service                   one per service (services span sites)
 
+Pulumi conventions: every component resource takes ``(name, args, opts)`` and passes
+``opts`` (``protect``, ``aliases``, ``transforms``, ...) through to the engine; a
+resource declares its children with itself as their parent (so options such as
+``protect`` and ``transformations`` are inherited) and calls ``register_outputs``
+after them. A URN carries the *types* of its parents, so a component or zone moved
+to a zone nested at another depth would get a new URN and preview as delete +
+create: every zone and component carries aliases for the other depths
+(:data:`ALIAS_DEPTHS`), so such a move is an update. Inputs and outputs share one
+naming style, camelCase (:mod:`twin.model.naming`); each resource also registers its
+inputs among its outputs, because a stack policy reads resources' outputs.
+
 Every resource passes its declared attributes as inputs, so ``pulumi preview``
 shows a change to a feed, a capacity or a surge as a diff on that resource. A
 component's requirement groups carry the *names* of its suppliers. Replicas are
@@ -38,12 +49,31 @@ from typing import Any
 import pulumi
 
 from twin.analysis.headline import headline
+from twin.analysis.redundancy import battery_separation, row_feeds
 from twin.errors import DefinitionError, UsageError
-from twin.model import Fleet, Requirement, Service, Site, Zone
+from twin.model import AnyComponent, Fleet, Region, Service, Site, Zone
 from twin.model.documents import load_fleet
+from twin.model.naming import (
+    DERIVED_KEY,
+    FLEET_TYPE,
+    REGION_TYPE,
+    SERVICE_TYPE,
+    SITE_TYPE,
+    ZONE_TYPE,
+    component_inputs,
+    component_type,
+    fleet_inputs,
+    model_inputs,
+    requirement_inputs,
+    service_inputs,
+    site_inputs,
+    zone_inputs,
+    zone_resource_name,
+)
 from twin.sources import apply_overrides, build_stack
 
 __all__ = [
+    "ALIAS_DEPTHS",
     "FLEET_TYPE",
     "OVERRIDE_KEYS",
     "REGION_TYPE",
@@ -51,15 +81,22 @@ __all__ = [
     "SITE_TYPE",
     "ZONE_TYPE",
     "DeclaredFleet",
+    "EquipmentArgs",
     "EquipmentResource",
+    "FleetArgs",
     "FleetResource",
+    "RegionArgs",
     "RegionResource",
+    "ServiceArgs",
     "ServiceResource",
+    "SiteArgs",
     "SiteResource",
+    "ZoneArgs",
     "ZoneResource",
     "component_inputs",
     "component_type",
     "declare_fleet",
+    "derived_inputs",
     "fleet_from_config",
     "fleet_outputs",
     "overrides_from_config",
@@ -69,91 +106,39 @@ __all__ = [
     "zone_resource_name",
 ]
 
-FLEET_TYPE = "dctwin:fleet:Fleet"
-REGION_TYPE = "dctwin:site:Region"
-SITE_TYPE = "dctwin:site:Site"
-ZONE_TYPE = "dctwin:site:Zone"
-SERVICE_TYPE = "dctwin:app:Service"
-
 OVERRIDE_KEYS = ("surges", "demandScale")
 """Stack config keys (namespace ``dctwin``) passed to :func:`twin.sources.apply_overrides`."""
 
+ALIAS_DEPTHS = 4
+"""Zone nesting depths (1 = a zone directly in its site) a zone or component keeps an
+alias for: moving it between zones of these depths keeps its identity."""
 
-# --------------------------------------------------------------------------- names and inputs
-
-
-def component_type(component: Any) -> str:
-    """The Pulumi type token of a model component: ``dctwin:<module>:<Kind>``.
-
-    >>> from twin.model import Ups
-    >>> component_type(Ups(name="ups-a1", zone="ups-room", capacity_kw=500))
-    'dctwin:power:Ups'
-    """
-    return f"dctwin:{component.module}:{component.type_name}"
-
-
-def zone_resource_name(site: str, zone: str) -> str:
-    """The resource name of a zone: ``<site>/<zone>``.
-
-    Zone names are unique per site only, so the site prefixes them. A ``/`` (or
-    ``%``) in the site name is percent-escaped so that the first ``/`` always ends
-    the site part and two different (site, zone) pairs never share a name.
-
-    >>> zone_resource_name("ansan", "battery-room-1")
-    'ansan/battery-room-1'
-    >>> zone_resource_name("a/b", "c") != zone_resource_name("a", "b/c")
-    True
-    """
-    escaped = site.replace("%", "%25").replace("/", "%2F")
-    return f"{escaped}/{zone}"
-
-
-def requirement_inputs(requirement: Requirement) -> dict[str, Any]:
-    """One requirement group as resource inputs: resource, supplier names and its threshold.
-
-    >>> from twin.model import Requirement
-    >>> requirement_inputs(Requirement(resource="power", suppliers=["pdu-a", "pdu-b"]))
-    {'resource': 'power', 'suppliers': ['pdu-a', 'pdu-b'], 'at_least': 1}
-    """
-    group: dict[str, Any] = {
-        "resource": requirement.resource,
-        "suppliers": list(requirement.suppliers),
-    }
-    if requirement.capacity is not None:
-        group["capacity"] = requirement.capacity
-    else:
-        group["at_least"] = int(requirement.threshold)
-    return group
-
-
-def component_inputs(site: Site, component: Any) -> dict[str, Any]:
-    """The inputs of a component resource.
-
-    Its site, kind, zone and every declared attribute (the model fields minus ``name``
-    and ``requires``; unset optional fields are left out), plus ``requires``: each
-    requirement group with its supplier names.
-    """
-    inputs: dict[str, Any] = {"site": site.name}
-    inputs.update(
-        component.model_dump(mode="json", exclude={"name", "requires"}, exclude_none=True)
-    )
-    inputs["requires"] = [requirement_inputs(group) for group in component.requires]
-    return inputs
-
-
-def zone_inputs(site: Site, zone: Zone) -> dict[str, Any]:
-    """The inputs of a zone resource: its site, model name, kind, parent, fire protection."""
-    inputs: dict[str, Any] = {"site": site.name, "zone": zone.name}
-    inputs.update(zone.model_dump(mode="json", exclude={"name"}, exclude_none=True))
-    return inputs
-
-
-def service_inputs(service: Service) -> dict[str, Any]:
-    """The inputs of a service resource: demand, surges, mode, replicas, dependencies."""
-    return service.model_dump(mode="json", exclude={"name"}, exclude_none=True)
+_SITE_CHAIN = f"{FLEET_TYPE}${REGION_TYPE}${SITE_TYPE}"
 
 
 # --------------------------------------------------------------------------- resources
+
+
+def _child_options(parent: pulumi.Resource, aliases: list[pulumi.Alias] | None = None) -> Any:
+    return pulumi.ResourceOptions(parent=parent, aliases=aliases or None)
+
+
+def _depth_aliases(type_token: str, name: str, depth: int) -> list[pulumi.Alias]:
+    """Aliases for ``name`` under a zone at every other depth up to :data:`ALIAS_DEPTHS`.
+
+    A URN names the types of its parents, not their names, so the URN it would have
+    had under any zone at depth ``d`` is fixed by ``d`` alone; the alias names a parent
+    URN of that shape. ``depth`` is the number of zones above the resource.
+    """
+    stack, project = pulumi.get_stack(), pulumi.get_project()
+    aliases = []
+    for d in range(0, ALIAS_DEPTHS + 1):
+        if d == depth or (type_token != ZONE_TYPE and d == 0):
+            continue  # the current place; a component always sits in a zone
+        chain = _SITE_CHAIN + f"${ZONE_TYPE}" * d
+        parent_urn = f"urn:pulumi:{stack}::{project}::{chain}::alias-parent"
+        aliases.append(pulumi.Alias(parent=parent_urn))
+    return aliases
 
 
 class _ModelResource(pulumi.ComponentResource):
@@ -161,7 +146,8 @@ class _ModelResource(pulumi.ComponentResource):
 
     Each input key also becomes an ``Output`` attribute of the resource (the SDK does
     that for every input), so ``resource.requires`` or ``resource.surges`` can be read
-    in tests. The model object itself is kept as :attr:`spec`.
+    in tests. The model object itself is kept as :attr:`spec`; :meth:`finish` registers
+    the outputs once the resource's children are declared.
     """
 
     spec: Any
@@ -172,82 +158,203 @@ class _ModelResource(pulumi.ComponentResource):
         name: str,
         inputs: Mapping[str, Any],
         spec: Any,
-        parent: pulumi.Resource | None = None,
-        outputs: Mapping[str, Any] | None = None,
+        opts: pulumi.ResourceOptions | None,
     ) -> None:
-        super().__init__(
-            type_token,
-            name,
-            dict(inputs),
-            pulumi.ResourceOptions(parent=parent) if parent is not None else None,
-        )
+        super().__init__(type_token, name, dict(inputs), opts)
         self.spec = spec
-        self.register_outputs(dict(outputs or {}))
+        self._inputs = dict(inputs)
+
+    def finish(self, outputs: Mapping[str, Any] | None = None) -> None:
+        """Register the outputs (the inputs and ``outputs``): call after the children."""
+        self.register_outputs({**self._inputs, **dict(outputs or {})})
 
 
-class FleetResource(_ModelResource):
-    """The root resource, ``dctwin:fleet:Fleet``; its outputs are the stack's headline numbers."""
+@dataclass(frozen=True)
+class EquipmentArgs:
+    """What an :class:`EquipmentResource` declares: a model component in its site."""
 
-    def __init__(self, fleet: Fleet, outputs: Mapping[str, Any]) -> None:
-        inputs = {"schema_version": fleet.schema_version, "description": fleet.description}
-        super().__init__(FLEET_TYPE, fleet.name, inputs, fleet, None, outputs)
-
-
-class RegionResource(_ModelResource):
-    """A region, ``dctwin:site:Region``, child of the fleet."""
-
-    def __init__(self, region: Any, parent: FleetResource, sites: list[str]) -> None:
-        inputs = {"description": region.description}
-        super().__init__(REGION_TYPE, region.name, inputs, region, parent, {"sites": sites})
-
-
-class SiteResource(_ModelResource):
-    """A site (datacenter campus), ``dctwin:site:Site``, child of its region."""
-
-    def __init__(self, site: Site, parent: RegionResource) -> None:
-        rows = [c for c in site.components if c.kind == "rack_row"]
-        outputs = {
-            "it_load_kw": sum(row.it_load_kw for row in rows),
-            "racks": sum(row.racks for row in rows),
-            "servers": sum(row.servers for row in rows),
-        }
-        inputs = {"region": site.region, "description": site.description}
-        super().__init__(SITE_TYPE, site.name, inputs, site, parent, outputs)
-
-
-class ZoneResource(_ModelResource):
-    """A zone (fire compartment), ``dctwin:site:Zone``, child of its enclosing zone or site."""
-
-    def __init__(self, site: Site, zone: Zone, parent: pulumi.Resource) -> None:
-        name = zone_resource_name(site.name, zone.name)
-        super().__init__(ZONE_TYPE, name, zone_inputs(site, zone), zone, parent)
+    site: Site
+    component: AnyComponent
+    derived: Mapping[str, Any] | None = None
+    """What the twin derived for it (rows: power cords; batteries: fire separation), an
+    input under ``twin`` that the policy pack reads."""
 
 
 class EquipmentResource(_ModelResource):
-    """A model component (UPS, chiller, spine, rack row, ...), child of its zone.
+    """A model component (UPS, chiller, spine, rack row, ...), usually a child of its zone.
 
     Type ``dctwin:<module>:<Kind>``, named after the component (names are unique
     fleet-wide), with the inputs of :func:`component_inputs`.
     """
 
-    def __init__(self, site: Site, component: Any, parent: ZoneResource) -> None:
-        super().__init__(
-            component_type(component),
-            component.name,
-            component_inputs(site, component),
-            component,
-            parent,
+    def __init__(
+        self, name: str, args: EquipmentArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        inputs = component_inputs(args.site, args.component)
+        if args.derived:
+            inputs[DERIVED_KEY] = dict(args.derived)
+        super().__init__(component_type(args.component), name, inputs, args.component, opts)
+        self.finish()
+
+
+@dataclass(frozen=True)
+class ZoneArgs:
+    """What a :class:`ZoneResource` declares: a zone of a site."""
+
+    site: Site
+    zone: Zone
+
+
+class ZoneResource(_ModelResource):
+    """A zone (fire compartment), ``dctwin:site:Zone``, child of its enclosing zone or site.
+
+    Named ``<site>/<zone>`` (:func:`zone_resource_name`). Its components and nested zones
+    are declared by :class:`SiteResource`, which finishes the zone after them.
+    """
+
+    def __init__(self, name: str, args: ZoneArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(ZONE_TYPE, name, zone_inputs(args.site, args.zone), args.zone, opts)
+
+
+@dataclass(frozen=True)
+class SiteArgs:
+    """What a :class:`SiteResource` declares: a site with its zones and components."""
+
+    site: Site
+    derived: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Per component name: what the twin derived for it (see :func:`derived_inputs`)."""
+
+
+class SiteResource(_ModelResource):
+    """A site (datacenter campus), ``dctwin:site:Site``: its zones, and in them its components.
+
+    ``zones`` (by resource name) and ``components`` (by name) hold the children.
+    """
+
+    def __init__(self, name: str, args: SiteArgs, opts: pulumi.ResourceOptions | None = None):
+        site = args.site
+        super().__init__(SITE_TYPE, name, site_inputs(site), site, opts)
+        self.zones: dict[str, ZoneResource] = {}
+        self.components: dict[str, EquipmentResource] = {}
+        by_model_name: dict[str, ZoneResource] = {}
+        for zone in _zones_outside_in(site):
+            depth = len(site.zone_ancestors(zone.name)) - 1
+            zone_name = zone_resource_name(site.name, zone.name)
+            parent: pulumi.Resource = by_model_name.get(zone.parent or "", self)
+            resource = ZoneResource(
+                zone_name,
+                ZoneArgs(site, zone),
+                _child_options(parent, _depth_aliases(ZONE_TYPE, zone_name, depth)),
+            )
+            by_model_name[zone.name] = resource
+            self.zones[zone_name] = resource
+        for component in site.components:
+            depth = len(site.zone_ancestors(component.zone))
+            token = component_type(component)
+            self.components[component.name] = EquipmentResource(
+                component.name,
+                EquipmentArgs(site, component, args.derived.get(component.name)),
+                _child_options(
+                    by_model_name[component.zone],
+                    _depth_aliases(token, component.name, depth),
+                ),
+            )
+        for zone_resource in reversed(list(self.zones.values())):  # innermost first
+            zone_resource.finish()
+        rows = [c for c in site.components if c.kind == "rack_row"]
+        self.finish(
+            {
+                "itLoadKw": sum(row.it_load_kw for row in rows),
+                "racks": sum(row.racks for row in rows),
+                "servers": sum(row.servers for row in rows),
+            }
         )
+
+
+@dataclass(frozen=True)
+class RegionArgs:
+    """What a :class:`RegionResource` declares: a region and the sites in it."""
+
+    region: Region
+    sites: list[Site]
+    derived: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+class RegionResource(_ModelResource):
+    """A region, ``dctwin:site:Region``, with its sites as children."""
+
+    def __init__(self, name: str, args: RegionArgs, opts: pulumi.ResourceOptions | None = None):
+        inputs = model_inputs(args.region, exclude={"name"})
+        super().__init__(REGION_TYPE, name, inputs, args.region, opts)
+        self.sites = {
+            site.name: SiteResource(site.name, SiteArgs(site, args.derived), _child_options(self))
+            for site in args.sites
+        }
+        self.finish({"sites": [site.name for site in args.sites]})
+
+
+@dataclass(frozen=True)
+class ServiceArgs:
+    """What a :class:`ServiceResource` declares: a service with its replicas as inputs."""
+
+    service: Service
 
 
 class ServiceResource(_ModelResource):
     """A service, ``dctwin:app:Service``, child of the fleet: its replicas span sites."""
 
-    def __init__(self, service: Service, parent: FleetResource) -> None:
-        super().__init__(SERVICE_TYPE, service.name, service_inputs(service), service, parent)
+    def __init__(self, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(SERVICE_TYPE, name, service_inputs(args.service), args.service, opts)
+        self.finish()
+
+
+@dataclass(frozen=True)
+class FleetArgs:
+    """What a :class:`FleetResource` declares: the whole fleet, and its headline outputs."""
+
+    fleet: Fleet
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+
+
+class FleetResource(_ModelResource):
+    """The root resource, ``dctwin:fleet:Fleet``: regions (sites, zones, components) and
+    services as children; its outputs are the stack's headline numbers."""
+
+    def __init__(self, name: str, args: FleetArgs, opts: pulumi.ResourceOptions | None = None):
+        fleet = args.fleet
+        super().__init__(FLEET_TYPE, name, fleet_inputs(fleet), fleet, opts)
+        sites_in: dict[str, list[Site]] = {}
+        for site in fleet.sites:
+            sites_in.setdefault(site.region, []).append(site)
+        derived = derived_inputs(fleet)
+        self.regions = {
+            region.name: RegionResource(
+                region.name,
+                RegionArgs(region, sites_in.get(region.name, []), derived),
+                _child_options(self),
+            )
+            for region in fleet.regions
+        }
+        self.services = {
+            service.name: ServiceResource(service.name, ServiceArgs(service), _child_options(self))
+            for service in fleet.services
+        }
+        self.finish(args.outputs)
 
 
 # --------------------------------------------------------------------------- declaring
+
+
+def derived_inputs(fleet: Fleet) -> dict[str, dict[str, Any]]:
+    """What the twin derives per component for the policy pack, under ``twin``: each rack
+    row's power cords (``powerFeeds``) and each battery string's fire separation from the
+    UPS modules it carries (``upsSeparation``), :mod:`twin.analysis.redundancy`."""
+    out: dict[str, dict[str, Any]] = {}
+    for row, feeds in row_feeds(fleet).items():
+        out[row] = {"powerFeeds": [feed.to_inputs() for feed in feeds]}
+    for battery, checks in battery_separation(fleet).items():
+        out[battery] = {"upsSeparation": [check.to_inputs() for check in checks]}
+    return out
 
 
 @dataclass
@@ -351,36 +458,25 @@ def _zones_outside_in(site: Site) -> list[Zone]:
     return ordered
 
 
-def declare_fleet(fleet: Fleet) -> DeclaredFleet:
+def declare_fleet(fleet: Fleet, opts: pulumi.ResourceOptions | None = None) -> DeclaredFleet:
     """Declare ``fleet`` as Pulumi component resources; return them by name.
 
+    ``opts`` are the root resource's options (``protect``, ``transformations``,
+    ``aliases``, a parent, ...); its children inherit what Pulumi lets them inherit.
     Must run inside a Pulumi program (``pulumi preview``/``up``, or under
     ``pulumi.runtime.set_mocks`` in tests). It declares resources only; exporting
     :attr:`DeclaredFleet.outputs` as stack outputs is the program's job.
     """
     outputs = {**fleet_outputs(fleet), **headline(fleet)}
-    root = FleetResource(fleet, outputs)
+    root = FleetResource(fleet.name, FleetArgs(fleet, outputs), opts)
     declared = DeclaredFleet(fleet=fleet, root=root, outputs=outputs)
-    sites_in: dict[str, list[str]] = {}
-    for site in fleet.sites:
-        sites_in.setdefault(site.region, []).append(site.name)
-    for region in fleet.regions:
-        declared.regions[region.name] = RegionResource(region, root, sites_in.get(region.name, []))
-    for site in fleet.sites:
-        site_resource = SiteResource(site, declared.regions[site.region])
-        declared.sites[site.name] = site_resource
-        zone_resources: dict[str, ZoneResource] = {}
-        for zone in _zones_outside_in(site):
-            parent = zone_resources[zone.parent] if zone.parent is not None else site_resource
-            resource = ZoneResource(site, zone, parent)
-            zone_resources[zone.name] = resource
-            declared.zones[zone_resource_name(site.name, zone.name)] = resource
-        for component in site.components:
-            declared.components[component.name] = EquipmentResource(
-                site, component, zone_resources[component.zone]
-            )
-    for service in fleet.services:
-        declared.services[service.name] = ServiceResource(service, root)
+    declared.regions.update(root.regions)
+    for region in root.regions.values():
+        for name, site_resource in region.sites.items():
+            declared.sites[name] = site_resource
+            declared.zones.update(site_resource.zones)
+            declared.components.update(site_resource.components)
+    declared.services.update(root.services)
     return declared
 
 
@@ -388,12 +484,25 @@ def declare_fleet(fleet: Fleet) -> DeclaredFleet:
 
 
 def overrides_from_config(config: pulumi.Config) -> dict[str, Any]:
-    """The model overrides set in stack config (``dctwin:surges``, ``dctwin:demandScale``)."""
+    """The model overrides set in stack config (``dctwin:surges``, ``dctwin:demandScale``).
+
+    Both are typed ``string`` in ``Pulumi.yaml`` (a JSON object, a number); a value that
+    does not parse stops the program with the key named.
+    """
     overrides: dict[str, Any] = {}
-    surges = config.get_object("surges")
+    try:
+        surges = config.get_object("surges")
+    except pulumi.ConfigTypeError:
+        raise pulumi.RunError(
+            "dctwin: config.surges: must be a JSON object of surge name to multiplier, e.g. "
+            "'{\"world_cup\": 12}'"
+        ) from None
     if surges is not None:
         overrides["surges"] = surges
-    scale = config.get_float("demandScale")
+    try:
+        scale = config.get_float("demandScale")
+    except pulumi.ConfigTypeError:
+        raise pulumi.RunError("dctwin: config.demandScale: must be a positive number") from None
     if scale is not None:
         overrides["demandScale"] = scale
     return overrides

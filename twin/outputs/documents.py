@@ -1,13 +1,15 @@
-"""A report as a document: Markdown for a pull request, HTML with its figures."""
+"""A report as a document: Markdown for a pull request, HTML with its figures; a diff as
+one pull-request comment."""
 
 from __future__ import annotations
 
 from twin.model import Fleet
+from twin.outputs.diff import ResilienceDiff
 from twin.outputs.layout import VIEWS
 from twin.outputs.render import render_html, render_markdown
 from twin.outputs.report import Report
 
-__all__ = ["html_report", "markdown_report"]
+__all__ = ["diff_markdown", "html_report", "markdown_report"]
 
 
 def markdown_report(fleet: Fleet, report: Report) -> str:
@@ -35,3 +37,9 @@ def html_report(fleet: Fleet, report: Report) -> str:
 
         charts["importance"] = svg_data_uri(importance_chart_svg(report.availability))
     return render_html("report.html.j2", report=report, figures=figures, charts=charts)
+
+
+def diff_markdown(diff: ResilienceDiff) -> str:
+    """The diff as one pull-request comment: the verdict sentence first, then the key and
+    the counts, then every detail folded; new blast radii as Mermaid graphs."""
+    return render_markdown("diff.md.j2", diff=diff, counts=diff.counts())
