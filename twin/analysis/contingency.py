@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -24,6 +23,7 @@ import numpy as np
 from twin.analysis.engine import BatchEvaluation
 from twin.analysis.fire import ORIGIN_ORDER, FireReach, fire_origins, fire_reach
 from twin.analysis.graph import EPSILON
+from twin.analysis.interaction import every_pair, interactions
 from twin.analysis.twin import Twin, as_twin
 from twin.model import COMPONENT_TYPES, SCHEMA_VERSION, Fleet
 
@@ -41,6 +41,9 @@ INFRASTRUCTURE_KINDS = frozenset(COMPONENT_TYPES) - {"rack_row"}
 """Everything but rack rows: the kinds N-2 pairs are drawn from by default."""
 
 ProgressFn = Callable[[int, int], None]
+
+PAIR_CHUNK = 20_000
+"""N-2 pairs propagated per engine batch (bounds memory)."""
 
 
 @dataclass(frozen=True)
@@ -189,11 +192,14 @@ class ContingencyReport:
     single_points_of_failure: list[Impact]
     critical_pairs: list[Impact]
     pairs_evaluated: int
+    """Pairs whose outcome is known: every pair of the pool."""
     common_cause: list[Impact]
     notes: list[str] = field(default_factory=list)
     single_failures: list[Impact] | None = None  # with full detail: every N-1 result
     single_events: list[SingleEvent] = field(default_factory=list)
     """Single events that take IT or a service down, most harmful first."""
+    pairs_propagated: int = 0
+    """Pairs run through the engine: the interacting ones when pruned, else all."""
 
     @property
     def harmful_common_cause(self) -> list[Impact]:
@@ -208,6 +214,7 @@ class ContingencyReport:
             "single_event_failures": [e.to_json() for e in self.single_events],
             "single_points_of_failure": [i.to_json() for i in self.single_points_of_failure],
             "pairs_evaluated": self.pairs_evaluated,
+            "pairs_propagated": self.pairs_propagated,
             "critical_pairs": [i.to_json() for i in self.critical_pairs],
             "common_cause": [i.to_json() for i in self.common_cause],
             **(
@@ -250,6 +257,7 @@ def contingency(
     progress: ProgressFn | None = None,
     max_listed: int | None = 200,
     full: bool = False,
+    prune: bool = True,
 ) -> ContingencyReport:
     """N-1 (and with ``order=2`` N-2) plus every common-cause group.
 
@@ -267,6 +275,10 @@ def contingency(
         failed ones included, thermal storage not counted on left out), every
         critical pair is kept, and ``single_failures`` holds every N-1 result,
         harmless ones included.
+    prune : bool
+        N-2 propagates only the pairs that interact (:mod:`twin.analysis.interaction`);
+        the others are provably harmless. ``False`` propagates every pair (same result).
+        Pairs are streamed in chunks either way, never all held at once.
     """
     if order not in (1, 2):
         raise ValueError("order must be 1 or 2")
@@ -291,42 +303,55 @@ def contingency(
         progress(len(singles), len(singles))
     spofs = [imp for imp in impacts if imp.harmful]
 
-    pairs_done = 0
+    pairs_total = pairs_done = 0
     critical: list[Impact] = []
     critical_count = 0
     notes = [
         "steady state after automated failover; thermal storage not counted on",
     ]
     if order == 2:
-        spof_names = {imp.failed[0] for imp in spofs}
+        spof_idx = [graph.component_index[imp.failed[0]] for imp in spofs]
         kinds = graph.component_kind
-        pool = [
-            i
-            for i, n in enumerate(names)
-            if n not in spof_names and (all_pairs or kinds[i] in INFRASTRUCTURE_KINDS)
-        ]
-        all_combos = list(combinations(pool, 2))
-        total = len(all_combos)
-        chunk = 20000
-        for start in range(0, total, chunk):
-            part = all_combos[start : start + chunk]
-            batch = ev.evaluate_many([[*base, a, b] for a, b in part])
-            harmful = context.harmful_mask(batch)
+        pool = np.array(
+            [all_pairs or kinds[i] in INFRASTRUCTURE_KINDS for i in range(len(names))],
+            dtype=bool,
+        )
+        pool[spof_idx] = False
+        n_pool = int(pool.sum())
+        pairs_total = n_pool * (n_pool - 1) // 2
+        if prune:
+            # neither is harmful alone: a pair that does not interact is harmless
+            inter = interactions(twin, singles, base)
+            chunks = inter.pairs(among=pool, chunk=PAIR_CHUNK)
+            to_run = inter.count_pairs(pool) if progress else pairs_total
+        else:
+            chunks = every_pair(len(names), among=pool, chunk=PAIR_CHUNK)
+            to_run = pairs_total
+        for part in chunks:
+            batch = ev.evaluate_many([[*base, a, b] for a, b in part.tolist()])
+            harmful = context.harmful_mask(batch, part)
             for k in np.flatnonzero(harmful):
                 critical_count += 1
                 if max_listed is None or len(critical) < max_listed:
-                    pair = (names[part[k][0]], names[part[k][1]])
+                    pair = (names[part[k, 0]], names[part[k, 1]])
                     critical.append(
                         context.impact_of(batch, int(k), "pair", " + ".join(pair), pair)
                     )
             pairs_done += len(part)
             if progress:
-                progress(pairs_done, total)
+                progress(pairs_done, to_run)
         notes.append(
-            f"{critical_count} critical pairs among {pairs_done} evaluated"
+            f"{critical_count} critical pairs among {pairs_total} pairs"
             + (
                 f" (first {max_listed} listed)"
                 if max_listed is not None and critical_count > max_listed
+                else ""
+            )
+            + (
+                f"; {pairs_done} interacting pairs propagated, the other "
+                f"{pairs_total - pairs_done} are provably harmless (no common gate, not both "
+                "touching what services read)"
+                if prune
                 else ""
             )
         )
@@ -342,10 +367,11 @@ def contingency(
     return ContingencyReport(
         fleet=fleet.name,
         order=order,
-        scenarios_evaluated=len(singles) + pairs_done + len(groups) + len(events),
+        scenarios_evaluated=len(singles) + pairs_total + len(groups) + len(events),
         single_points_of_failure=spofs,
         critical_pairs=critical,
-        pairs_evaluated=pairs_done,
+        pairs_evaluated=pairs_total,
+        pairs_propagated=pairs_done,
         common_cause=common,
         notes=notes,
         single_failures=impacts if full else None,
@@ -420,23 +446,33 @@ class _Context:
     def _services_hurt(self, served: np.ndarray) -> np.ndarray:
         return np.flatnonzero(served < self.base_served - EPSILON)
 
-    def harmful_mask(self, batch: BatchEvaluation) -> np.ndarray:
-        """Per scenario: does it take down a row or lower a service? (Pairs and groups.)"""
-        out = np.zeros(len(batch), dtype=bool)
-        for k in range(len(batch)):
-            out[k] = bool(
-                self.countable_row[batch.down(k)].any() or self._services_hurt(batch.served[k]).size
-            )
+    def harmful_mask(self, batch: BatchEvaluation, failed: np.ndarray) -> np.ndarray:
+        """Per scenario: does it take down a row other than the ``failed`` components
+        (one row of indices per scenario) or lower a service?"""
+        owner = np.repeat(np.arange(len(batch)), batch.down_counts())
+        rows_lost = np.bincount(
+            owner, weights=self.countable_row[batch.down_idx], minlength=len(batch)
+        )
+        own = np.sort(failed, axis=1)
+        distinct = np.ones(own.shape, dtype=bool)
+        distinct[:, 1:] = own[:, 1:] != own[:, :-1]
+        rows_lost -= (self.countable_row[own] & distinct).sum(axis=1)
+        hurt = (batch.served < self.base_served - EPSILON).any(axis=1)
+        out: np.ndarray = (rows_lost > 0) | hurt
         return out
 
     def impact_of(
         self, batch: BatchEvaluation, k: int, kind: str, label: str, failed: tuple[str, ...]
     ) -> Impact:
-        """Scenario ``k`` of ``batch``, which failed ``failed``; for a single component
-        the component itself is not counted among what it takes down."""
+        """Scenario ``k`` of ``batch``, which failed ``failed``; a single component or a
+        pair does not count itself among what it takes down."""
         names = self.graph.component_names
         kinds = self.graph.component_kind
-        own = {self.graph.component_index[n] for n in failed} if kind == "component" else set()
+        own = (
+            {self.graph.component_index[n] for n in failed}
+            if kind in ("component", "pair")
+            else set()
+        )
         down = [int(i) for i in batch.down(k) if i not in self.transient and i not in own]
         lost_rows = [i for i in down if self.countable_row[i]]
         by_kind = Counter(kinds[i] for i in down)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.analysis.availability.model import Process, ReliabilityModel
+from twin.analysis.interaction import every_pair, interactions
 
 __all__ = ["CHUNK", "CutSet", "CutSetAnalysis", "cut_sets"]
 
@@ -78,8 +79,11 @@ class CutSetAnalysis:
         return total
 
 
-def cut_sets(model: ReliabilityModel, order: int = 2) -> CutSetAnalysis:
+def cut_sets(model: ReliabilityModel, order: int = 2, prune: bool = True) -> CutSetAnalysis:
     """Enumerate the minimal cut sets of every criterion up to ``order`` (1 or 2).
+
+    ``prune`` judges only the pairs that interact (:mod:`twin.analysis.interaction`);
+    ``False`` judges every pair, with the same result.
 
     >>> from stacks import build_stack
     >>> from twin.analysis.twin import Twin
@@ -121,14 +125,18 @@ def cut_sets(model: ReliabilityModel, order: int = 2) -> CutSetAnalysis:
     sets_judged = len(singles)
 
     if order == 2:
-        candidates = _interacting(model, processes)
-        pairs = [
-            (a, b)
-            for a, b in zip(*np.nonzero(np.triu(candidates, 1)), strict=True)
-            if not complete_grid & {frozenset((a,)), frozenset((b,)), frozenset((a, b))}
-        ]
-        for start in range(0, len(pairs), CHUNK):
-            part = [(int(a), int(b)) for a, b in pairs[start : start + CHUNK]]
+        # a pair that does not interact is no new cut set (twin.analysis.interaction)
+        pairs = (
+            interactions(model.twin, [p.members for p in processes], model.base).pairs(chunk=CHUNK)
+            if prune
+            else every_pair(len(processes), chunk=CHUNK)
+        )
+        for chunk in pairs:
+            part = [
+                (a, b)
+                for a, b in chunk.tolist()
+                if not complete_grid & {frozenset((a,)), frozenset((b,)), frozenset((a, b))}
+            ]
             judged = _judge(model, processes, part)
             minimal = (
                 judged & ~single_fail[[a for a, _ in part]] & ~single_fail[[b for _, b in part]]
@@ -137,7 +145,7 @@ def cut_sets(model: ReliabilityModel, order: int = 2) -> CutSetAnalysis:
                 a, b = part[k]
                 labels = (processes[a].label, processes[b].label)
                 keep((a, b), minimal[k], float(q[a] * q[b]), labels)
-        sets_judged += len(pairs)
+            sets_judged += len(part)
 
     for site, feeds in grids:
         p_grid = float(np.prod(q[list(feeds)]))
@@ -159,49 +167,6 @@ def cut_sets(model: ReliabilityModel, order: int = 2) -> CutSetAnalysis:
             sets_judged += len(others)
     found.sort(key=lambda c: (-c.probability, c.labels))
     return CutSetAnalysis(model, order, found, sets_judged)
-
-
-def _interacting(model: ReliabilityModel, processes: list[Process]) -> np.ndarray:
-    """Which pairs of processes can fail a criterion together that neither fails alone.
-
-    With Δ(x) the components down because of x (beyond the baseline), two failures a
-    and b that touch no common requirement gate (no gate has suppliers in both Δ(a)
-    and Δ(b)) go down exactly as Δ(a) ∪ Δ(b): every gate then sees what it sees with
-    one of them alone, and the union is closed under propagation. If moreover one of
-    them touches nothing the services read (their replicas' rows, the carrier and
-    backbone links), every criterion fails for the pair exactly when it fails for one
-    of them: the pair is no new cut set and need not be judged. Returns a symmetric
-    boolean matrix over ``processes``.
-    """
-    twin = model.twin
-    g = twin.graph
-    base = twin.evaluator.evaluate(model.base).down
-    baseline = np.zeros(g.n_components, dtype=bool)
-    baseline[base] = True
-    batch = twin.evaluator.evaluate_many(
-        [[*model.base, *p.members] for p in processes], services=False
-    )
-    counts = batch.down_counts()
-    owner = np.repeat(np.arange(len(processes)), counts)
-    keep = ~baseline[batch.down_idx]
-    owner, down = owner[keep], batch.down_idx[keep]
-    # supplier → gates it feeds
-    gate_of_entry = np.repeat(np.arange(g.n_gates), np.diff(g.gate_ptr))
-    order = np.argsort(g.gate_supplier, kind="stable")
-    by_supplier = gate_of_entry[order]
-    starts = np.searchsorted(g.gate_supplier[order], np.arange(g.n_components + 1))
-    touched = np.zeros((len(processes), g.n_gates), dtype=np.float32)
-    for x, c in zip(owner.tolist(), down.tolist(), strict=True):
-        touched[x, by_supplier[starts[c] : starts[c + 1]]] = 1.0
-    read = np.zeros(g.n_components, dtype=bool)
-    read[g.replica_row] = True
-    read[g.site_carrier] = True
-    read[g.backbone_link] = True
-    reads = np.zeros(len(processes), dtype=bool)
-    np.logical_or.at(reads, owner, read[down])
-    shared_gate = (touched @ touched.T) > 0
-    out: np.ndarray = shared_gate | np.outer(reads, reads)
-    return out
 
 
 def _judge(

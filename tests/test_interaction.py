@@ -1,0 +1,112 @@
+"""The pair-interaction rule that prunes N-2 and the cut-set search, against full enumeration."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from tests.strategies import fleets, networked_fleets
+from twin.analysis.contingency import contingency, transient_sources
+from twin.analysis.interaction import every_pair, interactions
+from twin.analysis.reference import reference_evaluate
+from twin.analysis.twin import Twin
+from twin.model import Fleet
+from twin.sources import build_stack
+
+
+def _claim_holds_for_every_pair(fleet: Fleet) -> int:
+    """Check the rule's claim on every pair of components; returns pairs pruned."""
+    twin = Twin(fleet)
+    g, ev = twin.graph, twin.evaluator
+    base = sorted(g.component_index[n] for n in transient_sources(fleet))
+    n = g.n_components
+    inter = interactions(twin, [(i,) for i in range(n)], base)
+    interacting = {tuple(p) for chunk in inter.pairs(chunk=7) for p in chunk.tolist()}
+    singles = ev.evaluate_many([[*base, i] for i in range(n)])
+    quiet = [p for p in combinations(range(n), 2) if p not in interacting]
+    for start in range(0, len(quiet), 20_000):
+        part = quiet[start : start + 20_000]
+        pairs = ev.evaluate_many([[*base, a, b] for a, b in part])
+        for k, (a, b) in enumerate(part):
+            union = np.union1d(singles.down(a), singles.down(b))
+            assert np.array_equal(pairs.down(k), union), (
+                g.component_names[a],
+                g.component_names[b],
+            )
+            served = pairs.served[k]
+            assert np.array_equal(served, singles.served[a]) or np.array_equal(
+                served, singles.served[b]
+            ), (g.component_names[a], g.component_names[b])
+    pruned = len(quiet)
+    return pruned
+
+
+@pytest.mark.parametrize("stack", ["lab", "pangyo-2022"])
+def test_a_pair_that_does_not_interact_goes_down_as_the_union(stack):
+    """The docstring's claim, on every pair: down set = union of the singles' down sets,
+    services as for one of them."""
+    assert _claim_holds_for_every_pair(build_stack(stack)) > 0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fleet=networked_fleets())
+def test_the_claim_holds_on_random_networked_fleets(fleet):
+    _claim_holds_for_every_pair(fleet)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fleet=networked_fleets(max_components=12))
+def test_the_claim_holds_against_the_naive_reference(fleet):
+    """Independent of the engine: the naive oracle evaluates each pruned pair."""
+    twin = Twin(fleet)
+    g = twin.graph
+    storage = transient_sources(fleet)
+    base = sorted(g.component_index[n] for n in storage)
+    inter = interactions(twin, [(i,) for i in range(g.n_components)], base)
+    interacting = {tuple(p) for chunk in inter.pairs() for p in chunk.tolist()}
+    names = g.component_names
+    for a, b in combinations(range(g.n_components), 2):
+        if (a, b) in interacting:
+            continue
+        up_a, served_a = reference_evaluate(fleet, [*storage, names[a]])
+        up_b, served_b = reference_evaluate(fleet, [*storage, names[b]])
+        up, served = reference_evaluate(fleet, [*storage, names[a], names[b]])
+        assert up == {n: up_a[n] and up_b[n] for n in up}
+        assert served in (served_a, served_b)
+
+
+def _critical(fleet: Fleet, prune: bool) -> tuple[set[tuple[str, ...]], int, int]:
+    report = contingency(fleet, order=2, all_pairs=True, max_listed=None, prune=prune)
+    return (
+        {tuple(i.failed) for i in report.critical_pairs},
+        report.pairs_evaluated,
+        report.pairs_propagated,
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fleet=fleets())
+def test_pruned_n2_finds_the_critical_pairs_of_full_enumeration(fleet):
+    pruned, total, propagated = _critical(fleet, prune=True)
+    every, total_all, propagated_all = _critical(fleet, prune=False)
+    assert pruned == every
+    assert total == total_all == propagated_all
+    assert propagated <= total
+
+
+def test_pruned_n2_of_pangyo_matches_every_pair_and_propagates_few():
+    fleet = build_stack("pangyo-2022")
+    pruned, total, propagated = _critical(fleet, prune=True)
+    every, _, _ = _critical(fleet, prune=False)
+    assert pruned == every
+    assert propagated < total / 5
+
+
+def test_pairs_stream_in_order_and_in_chunks():
+    chunks = list(every_pair(6, among=np.array([1, 0, 1, 1, 1, 1], dtype=bool), chunk=3))
+    pairs = [tuple(p) for c in chunks for p in c.tolist()]
+    assert pairs == list(combinations([0, 2, 3, 4, 5], 2))
+    assert len(chunks) > 1
