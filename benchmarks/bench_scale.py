@@ -1,0 +1,197 @@
+"""Fleet scale: the engine against its two yardsticks, in the same run, with JSON results.
+
+    venv/bin/python benchmarks/bench_scale.py [--fleet SPEC] [--site SPEC]
+        [--reference-sample K] [--pair-sample N] [--json PATH] [--quick]
+
+Measured, each beside the naive reference oracle (``twin.analysis.reference``) and a
+straightforward networkx worklist with the same gate semantics
+(``benchmarks/nx_worklist.py``), and checked for agreement with both:
+
+* ``compile``: building the compiled twin of ``--fleet`` (default the per-rack
+  Kakao-size fleet, 3 sites × 4,000 racks);
+* ``n1``: every component of ``--fleet`` failed alone (components propagated; the
+  engine also with services), the yardstick over every component, the reference on a
+  sample of ``--reference-sample`` components, extrapolated;
+* ``n2``: exhaustive N-2 over every component of one site (``--site``, racks
+  included) with the exact pruning of :mod:`twin.analysis.interaction`, against the
+  yardstick and the unpruned engine on ``--pair-sample`` random pairs, extrapolated to
+  every pair;
+* ``peak_rss_mib``: the process's peak resident memory.
+
+``--quick`` swaps in small fleets (for a smoke run). The Monte Carlo, Pulumi and
+diagram figures have their own scripts (``bench_availability.py``, ``bench_pulumi.py``,
+``bench_diagrams.py``); ``benchmarks/README.md`` lists the command for each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.nx_worklist import NxWorklist
+from twin.analysis.contingency import contingency, transient_sources
+from twin.analysis.reference import reference_evaluate
+from twin.analysis.twin import Twin
+from twin.sources import build_stack
+
+FLEET = "kakao:sites=3,racks=4000,per=rack"
+SITE = "kakao:sites=1,racks=4000,per=rack"
+QUICK_FLEET, QUICK_SITE = "fleet", "ansan"
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def _n1(spec: str, reference_sample: int) -> dict[str, Any]:
+    t_build, fleet = _timed(lambda: build_stack(spec))
+    t_compile, twin = _timed(lambda: Twin(fleet))
+    graph, ev = twin.graph, twin.evaluator
+    n = graph.n_components
+    names = graph.component_names
+    print(
+        f"fleet      {spec}: {n:,} components, {graph.n_gates:,} gates, "
+        f"{len(graph.gate_supplier):,} supplier edges; built in {t_build:.2f} s"
+    )
+    t_init, _ = _timed(lambda: ev.evaluate([]))  # the all-up state, computed lazily
+    print(f"compile    {t_compile:.2f} s (+ {t_init * 1e3:.0f} ms for the all-up state)")
+
+    singles = [(i,) for i in range(n)]
+    t_fast, batch = _timed(lambda: ev.evaluate_many(singles, services=False))
+    t_fast_svc, _ = _timed(lambda: ev.evaluate_many(singles))
+    t_nx_init, nx = _timed(lambda: NxWorklist(fleet))
+    t_nx, nx_down = _timed(lambda: [nx.down([name]) for name in names])
+    disagree_nx = sum(
+        1 for k in range(n) if nx_down[k] != frozenset(names[int(i)] for i in batch.down(k))
+    )
+    picks = np.linspace(0, n - 1, min(reference_sample, n)).round().astype(int).tolist()
+    t_ref_sample, ref = _timed(lambda: [reference_evaluate(fleet, [names[i]])[0] for i in picks])
+    t_ref = t_ref_sample * n / len(picks)
+    disagree_ref = sum(
+        1
+        for i, up in zip(picks, ref, strict=True)
+        if {c for c, ok in up.items() if not ok} != {names[int(j)] for j in batch.down(i)}
+    )
+    print(
+        f"N-1        engine {t_fast * 1e3:,.0f} ms ({t_fast_svc * 1e3:,.0f} ms with services); "
+        f"networkx worklist {t_nx * 1e3:,.0f} ms (+ {t_nx_init:.2f} s to build); "
+        f"reference ≈ {t_ref:,.0f} s (from {len(picks)})"
+    )
+    print(
+        f"N-1 ratio  networkx / engine = {t_nx / t_fast:.1f}x, reference / engine = "
+        f"{t_ref / t_fast:,.0f}x; disagreements: networkx {disagree_nx}, reference "
+        f"{disagree_ref} of {len(picks)}"
+    )
+    return {
+        "fleet": spec,
+        "components": n,
+        "gates": graph.n_gates,
+        "supplier_edges": len(graph.gate_supplier),
+        "build_s": t_build,
+        "compile_s": t_compile,
+        "n1_engine_s": t_fast,
+        "n1_engine_with_services_s": t_fast_svc,
+        "n1_networkx_s": t_nx,
+        "n1_reference_s_extrapolated": t_ref,
+        "n1_reference_sample": len(picks),
+        "n1_ratio_networkx": t_nx / t_fast,
+        "n1_ratio_reference": t_ref / t_fast,
+        "n1_disagreements_networkx": disagree_nx,
+        "n1_disagreements_reference": disagree_ref,
+    }
+
+
+def _n2(spec: str, pair_sample: int, seed: int) -> dict[str, Any]:
+    fleet = build_stack(spec)
+    twin = Twin(fleet)
+    graph, ev = twin.graph, twin.evaluator
+    n = graph.n_components
+    names = graph.component_names
+    t_pruned, report = _timed(lambda: contingency(twin, order=2, all_pairs=True, max_listed=None))
+    pool = report.pairs_evaluated
+    print(
+        f"N-2        {spec}: {pool:,} pairs of {n:,} components (racks included) in "
+        f"{t_pruned:.2f} s: {report.pairs_propagated:,} interacting pairs propagated "
+        f"({report.pairs_propagated / max(pool, 1):.1%}), "
+        f"{len(report.critical_pairs):,} critical"
+    )
+    spofs = {imp.failed[0] for imp in report.single_points_of_failure}
+    members = [i for i in range(n) if names[i] not in spofs]
+    rng = random.Random(seed)
+    sample = sorted(
+        {tuple(sorted(rng.sample(members, 2))) for _ in range(pair_sample)}  # type: ignore[misc]
+    )
+    base = sorted(graph.component_index[c] for c in transient_sources(fleet))
+    t_engine, batch = _timed(lambda: ev.evaluate_many([[*base, a, b] for a, b in sample]))
+    nx = NxWorklist(fleet)
+    storage = [names[i] for i in base]
+    t_nx, nx_down = _timed(lambda: [nx.down([*storage, names[a], names[b]]) for a, b in sample])
+    disagree = sum(
+        1
+        for k in range(len(sample))
+        if nx_down[k] != frozenset(names[int(i)] for i in batch.down(k))
+    )
+    scale = pool / len(sample)
+    engine_all, nx_all = t_engine * scale, t_nx * scale
+    print(
+        f"N-2 ratio  every pair ≈ {engine_all:,.1f} s unpruned engine, ≈ {nx_all:,.1f} s "
+        f"networkx worklist (from {len(sample):,} pairs): networkx / pruned = "
+        f"{nx_all / t_pruned:.1f}x, unpruned / pruned = {engine_all / t_pruned:.1f}x; "
+        f"{disagree} disagreements with networkx"
+    )
+    return {
+        "site": spec,
+        "components": n,
+        "pairs": pool,
+        "pairs_propagated": report.pairs_propagated,
+        "critical_pairs": len(report.critical_pairs),
+        "n2_pruned_s": t_pruned,
+        "n2_unpruned_s_extrapolated": engine_all,
+        "n2_networkx_s_extrapolated": nx_all,
+        "n2_pair_sample": len(sample),
+        "n2_ratio_networkx": nx_all / t_pruned,
+        "n2_ratio_unpruned": engine_all / t_pruned,
+        "n2_disagreements_networkx": disagree,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fleet", help=f"N-1 and compile (default {FLEET})")
+    parser.add_argument("--site", help=f"N-2 (default {SITE})")
+    parser.add_argument("--reference-sample", type=int, default=10, metavar="K")
+    parser.add_argument("--pair-sample", type=int, default=20_000, metavar="N")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, help="write the results here too")
+    parser.add_argument("--quick", action="store_true", help="small fleets: a smoke run")
+    args = parser.parse_args(argv)
+    fleet = args.fleet or (QUICK_FLEET if args.quick else FLEET)
+    site = args.site or (QUICK_SITE if args.quick else SITE)
+    results: dict[str, Any] = {"n1": _n1(fleet, args.reference_sample)}
+    results["n2"] = _n2(site, args.pair_sample, args.seed)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    results["peak_rss_mib"] = peak
+    print(f"memory     peak resident {peak:,.0f} MiB")
+    text = json.dumps(results, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n", encoding="utf-8")
+    bad = results["n1"]["n1_disagreements_networkx"] + results["n1"]["n1_disagreements_reference"]
+    return 1 if bad or results["n2"]["n2_disagreements_networkx"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
