@@ -110,3 +110,35 @@ def test_pairs_stream_in_order_and_in_chunks():
     pairs = [tuple(p) for c in chunks for p in c.tolist()]
     assert pairs == list(combinations([0, 2, 3, 4, 5], 2))
     assert len(chunks) > 1
+
+
+def _deltas_match(fleet: Fleet, scenarios: list[list[int]]) -> None:
+    twin = Twin(fleet)
+    g, ev = twin.graph, twin.evaluator
+    base = sorted(g.component_index[n] for n in transient_sources(fleet))
+    at_base = set(ev.evaluate(base).down.tolist())
+    ptr, idx = ev.down_deltas(scenarios, base)
+    batch = ev.evaluate_many([[*base, *sc] for sc in scenarios], services=False)
+    for k in range(len(scenarios)):
+        delta = idx[ptr[k] : ptr[k + 1]].tolist()
+        assert delta == sorted(set(batch.down(k).tolist()) - at_base), scenarios[k]
+
+
+@pytest.mark.parametrize("stack", ["lab", "ansan", "pangyo-2022", "fleet"])
+def test_all_at_once_propagation_matches_the_engine(stack):
+    """``down_deltas`` (level by level over every scenario in numpy) against the
+    engine's worklist, on every single failure and a sample of pairs and triples."""
+    fleet = build_stack(stack)
+    n = Twin(fleet).graph.n_components
+    rng = np.random.default_rng(3)
+    scenarios = [[i] for i in range(n)]
+    scenarios += [sorted(rng.choice(n, size=2, replace=False).tolist()) for _ in range(500)]
+    scenarios += [rng.choice(n, size=3, replace=False).tolist() for _ in range(200)]
+    _deltas_match(fleet, [[], *scenarios])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fleet=fleets())
+def test_all_at_once_propagation_matches_on_random_fleets(fleet):
+    n = Twin(fleet).graph.n_components
+    _deltas_match(fleet, [[i] for i in range(n)] + [[i, j] for i in range(n) for j in range(i)])

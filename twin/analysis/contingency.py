@@ -23,7 +23,7 @@ import numpy as np
 from twin.analysis.engine import BatchEvaluation
 from twin.analysis.fire import ORIGIN_ORDER, FireReach, fire_origins, fire_reach
 from twin.analysis.graph import EPSILON
-from twin.analysis.interaction import every_pair, interactions
+from twin.analysis.interaction import every_pair, interactions, service_inputs
 from twin.analysis.twin import Twin, as_twin
 from twin.model import COMPONENT_TYPES, SCHEMA_VERSION, Fleet
 
@@ -294,10 +294,15 @@ def contingency(
     names = graph.component_names
 
     singles = [(i,) for i in range(len(names))]
-    batch = ev.evaluate_many([[*base, *s] for s in singles])
+    # screen every single failure at once; propagate in full only what is reported
+    shown = (
+        list(range(len(singles)))
+        if full
+        else np.flatnonzero(context.screen(np.arange(len(names))[:, None], base)).tolist()
+    )
+    batch = ev.evaluate_many([[*base, i] for i in shown])
     impacts = [
-        context.impact_of(batch, k, "component", names[i], (names[i],))
-        for k, (i,) in enumerate(singles)
+        context.impact_of(batch, k, "component", names[i], (names[i],)) for k, i in enumerate(shown)
     ]
     if progress:
         progress(len(singles), len(singles))
@@ -328,15 +333,15 @@ def contingency(
             chunks = every_pair(len(names), among=pool, chunk=PAIR_CHUNK)
             to_run = pairs_total
         for part in chunks:
-            batch = ev.evaluate_many([[*base, a, b] for a, b in part.tolist()])
-            harmful = context.harmful_mask(batch, part)
-            for k in np.flatnonzero(harmful):
-                critical_count += 1
-                if max_listed is None or len(critical) < max_listed:
-                    pair = (names[part[k, 0]], names[part[k, 1]])
-                    critical.append(
-                        context.impact_of(batch, int(k), "pair", " + ".join(pair), pair)
-                    )
+            harmful = np.flatnonzero(context.screen(part, base))
+            critical_count += len(harmful)
+            room = len(harmful) if max_listed is None else max(0, max_listed - len(critical))
+            listed = part[harmful[:room]]
+            if len(listed):
+                batch = ev.evaluate_many([[*base, a, b] for a, b in listed.tolist()])
+                for k, (a, b) in enumerate(listed.tolist()):
+                    pair = (names[a], names[b])
+                    critical.append(context.impact_of(batch, k, "pair", " + ".join(pair), pair))
             pairs_done += len(part)
             if progress:
                 progress(pairs_done, to_run)
@@ -442,23 +447,34 @@ class _Context:
         self.servers = np.asarray(graph.row_servers)
         self.load = np.asarray(graph.row_it_load_kw, dtype=float)
         self.transient = {graph.component_index[n] for n in twin.transient_sources}
+        self.evaluator = twin.evaluator
+        self.reads = service_inputs(twin)
 
     def _services_hurt(self, served: np.ndarray) -> np.ndarray:
         return np.flatnonzero(served < self.base_served - EPSILON)
 
-    def harmful_mask(self, batch: BatchEvaluation, failed: np.ndarray) -> np.ndarray:
-        """Per scenario: does it take down a row other than the ``failed`` components
-        (one row of indices per scenario) or lower a service?"""
-        owner = np.repeat(np.arange(len(batch)), batch.down_counts())
-        rows_lost = np.bincount(
-            owner, weights=self.countable_row[batch.down_idx], minlength=len(batch)
-        )
+    def screen(self, failed: np.ndarray, base: list[int]) -> np.ndarray:
+        """Per failure set (a row of component indices each): does it take down a row
+        other than its own members or lower a service?
+
+        Components are propagated for every set at once (``Evaluator.down_deltas``);
+        services are settled only for the sets that take down something the services
+        read, the others leaving every service as at the baseline.
+        """
+        k = len(failed)
+        ptr, down = self.evaluator.down_deltas(failed.tolist(), base)
+        owner = np.repeat(np.arange(k), np.diff(ptr))
+        rows_lost = np.bincount(owner, weights=self.countable_row[down], minlength=k)
         own = np.sort(failed, axis=1)
         distinct = np.ones(own.shape, dtype=bool)
         distinct[:, 1:] = own[:, 1:] != own[:, :-1]
         rows_lost -= (self.countable_row[own] & distinct).sum(axis=1)
-        hurt = (batch.served < self.base_served - EPSILON).any(axis=1)
-        out: np.ndarray = (rows_lost > 0) | hurt
+        out: np.ndarray = rows_lost > 0
+        reads = np.bincount(owner, weights=self.reads[down], minlength=k) > 0
+        settle = np.flatnonzero(reads & ~out)
+        if settle.size:
+            batch = self.evaluator.evaluate_many([[*base, *f] for f in failed[settle].tolist()])
+            out[settle] = (batch.served < self.base_served - EPSILON).any(axis=1)
         return out
 
     def impact_of(

@@ -39,7 +39,7 @@ import numpy as np
 
 from twin.analysis.twin import Twin
 
-__all__ = ["Interactions", "every_pair", "interactions"]
+__all__ = ["Interactions", "every_pair", "interactions", "service_inputs"]
 
 
 class Interactions:
@@ -116,13 +116,8 @@ def interactions(
     """The interaction data of each failure set in ``failures`` (component indices),
     on top of the baseline failed set ``base``."""
     g = twin.graph
-    ev = twin.evaluator
-    baseline = np.zeros(g.n_components, dtype=bool)
-    baseline[ev.evaluate(list(base)).down] = True
-    batch = ev.evaluate_many([[*base, *f] for f in failures], services=False)
-    owner = np.repeat(np.arange(len(failures), dtype=np.int64), batch.down_counts())
-    keep = ~baseline[batch.down_idx]
-    owner, down = owner[keep], batch.down_idx[keep]
+    ptr, down = twin.evaluator.down_deltas(failures, base)
+    owner = np.repeat(np.arange(len(failures), dtype=np.int64), np.diff(ptr))
     # every (failure, gate) with a supplier of the gate in the failure's delta
     feeds = np.diff(g.feeds_ptr)
     per_entry = feeds[down]
@@ -132,13 +127,21 @@ def interactions(
     key = np.unique(entry_owner * (g.n_gates + 1) + entry_gate)
     touched_owner, touched_gate = np.divmod(key, g.n_gates + 1)
     touched_ptr = np.searchsorted(touched_owner, np.arange(len(failures) + 1))
+    reads = np.zeros(len(failures), dtype=bool)
+    np.logical_or.at(reads, owner, service_inputs(twin)[down])
+    return Interactions(touched_ptr.astype(np.int64), touched_gate.astype(np.int64), reads)
+
+
+def service_inputs(twin: Twin) -> np.ndarray:
+    """Per component: do the services read it (a row a replica sits on, a carrier or
+    backbone link)? A scenario that takes none of these down leaves every service as
+    it was at the baseline."""
+    g = twin.graph
     read = np.zeros(g.n_components, dtype=bool)
     read[g.replica_row] = True
     read[g.site_carrier] = True
     read[g.backbone_link] = True
-    reads = np.zeros(len(failures), dtype=bool)
-    np.logical_or.at(reads, owner, read[down])
-    return Interactions(touched_ptr.astype(np.int64), touched_gate.astype(np.int64), reads)
+    return read
 
 
 def every_pair(
