@@ -5,13 +5,18 @@ Usable wherever a stack name is, as a spec string (see :func:`from_spec`)::
     kakao                                   sites=3, racks=4000, per=rack
     kakao:sites=1,racks=200                 one site, 200 racks, racks as components
     kakao:sites=3,racks=4000,per=row        rows as the IT unit
+    kakao:sites=2,racks=80,tors=2           two top-of-rack switches per rack
 
 Every site is the Ansan design (:data:`stacks.ansan.ANSAN_SPEC`: 2N power, separate
 UPS and battery rooms with per-rack battery fire units, 2N cooling with thermal
 storage, two carriers in their own ducts), resized to ``racks`` racks. ``per="rack"``
 declares every rack as its own IT component with its own top-of-rack switch
 (:class:`stacks.patterns.CampusSpec` ``racks_as_components``); ``per="row"`` keeps
-rows as the unit, as the reference stacks do. Services are Ansan's KakaoTalk-like
+rows as the unit, as the reference stacks do. A rack has one ToR (``tors=1``: the
+ToR is a single point of failure of its own rack, which the per-row model cannot show)
+or two (``tors=2``, the rack needing either: as redundant as a row on its leaf pair;
+source for the option: communications are duplicated at Ansan, DESIGN.md — whether
+down to the rack is not published). Services are Ansan's KakaoTalk-like
 set: on one site one replica per hall (:func:`stacks.ansan.ansan_services`); on two
 or more one replica per site, any one site lost still carrying the baseline
 (:func:`stacks.fleet.site_replicated_services`, Kakao's "3+α" remedy).
@@ -35,13 +40,14 @@ from stacks.ansan import (
 )
 from stacks.fleet import site_replicated_services
 from stacks.patterns import Campus, backbone, build_campus
-from twin.errors import UsageError
+from twin.errors import UsageError, shown
 from twin.model import Fleet, Region
 from twin.model.recovery import Recovery
 
 __all__ = [
     "ANSAN_RACKS",
     "DEFAULTS",
+    "KEYS",
     "MAX_RACKS",
     "MAX_SITES",
     "KakaoSpec",
@@ -75,9 +81,12 @@ class KakaoSpec:
     sites: int = 3
     racks: int = ANSAN_RACKS
     per: Per = "rack"
+    tors: Literal[1, 2] = 1
 
 
 DEFAULTS = KakaoSpec()
+KEYS = "sites, racks, per, tors"
+"""The keys of a spec string, as listed in error messages."""
 
 
 def layout(racks: int) -> tuple[int, int, int]:
@@ -125,12 +134,15 @@ def _backbone_links(names: list[str]) -> list[tuple[str, str, tuple[str, ...]]]:
     return [(a, b, (f"route-{a}-{b}",)) for a, b in ring]
 
 
-def build(sites: int = 3, racks: int = ANSAN_RACKS, per: Per = "rack") -> Fleet:
+def build(
+    sites: int = 3, racks: int = ANSAN_RACKS, per: Per = "rack", tors: Literal[1, 2] = 1
+) -> Fleet:
     """A fleet of ``sites`` Ansan-design sites of ``racks`` racks each.
 
-    Raises :class:`~twin.errors.UsageError` naming the parameter that is out of range.
+    ``tors`` (top-of-rack switches per rack) matters only with ``per="rack"``. Raises
+    :class:`~twin.errors.UsageError` naming the parameter that is out of range.
     """
-    _check(KakaoSpec(sites, racks, per))
+    _check(KakaoSpec(sites, racks, per, tors))
     halls, rows, per_row = layout(racks)
     campuses: list[Campus] = []
     for name, region in site_names(sites):
@@ -143,6 +155,7 @@ def build(sites: int = 3, racks: int = ANSAN_RACKS, per: Per = "rack") -> Fleet:
             rows_per_hall=rows,
             racks_per_row=per_row,
             racks_as_components=per == "rack",
+            tors_per_rack=tors,
         )
         if racks != ANSAN_RACKS:
             # assumption: a resized site keeps Ansan's 40 MW per 4,000 racks of feed
@@ -181,9 +194,9 @@ def build(sites: int = 3, racks: int = ANSAN_RACKS, per: Per = "rack") -> Fleet:
 
 def _check(spec: KakaoSpec) -> None:
     if isinstance(spec.sites, bool) or not isinstance(spec.sites, int):
-        raise UsageError(f"kakao: sites: must be an integer, got {spec.sites!r}")
+        raise UsageError(f"kakao: sites: must be an integer, got {shown(spec.sites)}")
     if isinstance(spec.racks, bool) or not isinstance(spec.racks, int):
-        raise UsageError(f"kakao: racks: must be an integer, got {spec.racks!r}")
+        raise UsageError(f"kakao: racks: must be an integer, got {shown(spec.racks)}")
     if not 1 <= spec.sites <= MAX_SITES:
         raise UsageError(f"kakao: sites: must be 1 to {MAX_SITES}, got {spec.sites}")
     if not 1 <= spec.racks <= MAX_RACKS:
@@ -193,44 +206,49 @@ def _check(spec: KakaoSpec) -> None:
     except ValueError as error:
         raise UsageError(f"kakao: racks: {error}") from None
     if spec.per not in ("rack", "row"):
-        raise UsageError(f"kakao: per: must be rack or row, got {spec.per!r}")
+        raise UsageError(f"kakao: per: must be rack or row, got {shown(spec.per)}")
+    if spec.tors not in (1, 2):
+        raise UsageError(f"kakao: tors: must be 1 or 2, got {shown(spec.tors)}")
 
 
 def parse_spec(text: str) -> KakaoSpec:
     """The parameters in ``key=value,...`` (the part after ``kakao:``; may be empty).
 
     Keys: ``sites`` (1–9), ``racks`` (per site, a multiple of 20), ``per`` (``rack`` or
-    ``row``); an omitted key takes its default (:data:`DEFAULTS`). Raises
-    :class:`~twin.errors.UsageError` naming the key that is unknown, repeated, not an
-    integer or out of range.
+    ``row``), ``tors`` (1 or 2 per rack); an omitted key takes its default
+    (:data:`DEFAULTS`). Raises :class:`~twin.errors.UsageError` naming the key that is
+    unknown, repeated, not an integer or out of range.
     """
     values: dict[str, str] = {}
     for item in text.split(",") if text.strip() else []:
         key, sep, value = (part.strip() for part in item.partition("="))
         if not sep or not key:
-            raise UsageError(
-                f"kakao: {item.strip()!r}: expected key=value (keys: sites, racks, per)"
-            )
-        if key not in ("sites", "racks", "per"):
-            raise UsageError(f"kakao: {key}: unknown key (keys: sites, racks, per)")
+            raise UsageError(f"kakao: {shown(item.strip())}: expected key=value (keys: {KEYS})")
+        if key not in KEYS.split(", "):
+            raise UsageError(f"kakao: {shown(key)}: unknown key (keys: {KEYS})")
         if key in values:
             raise UsageError(f"kakao: {key}: given twice")
         values[key] = value
     numbers: dict[str, int] = {}
-    for key in ("sites", "racks"):
+    for key in ("sites", "racks", "tors"):
         if key in values:
             try:
                 numbers[key] = int(values[key])
             except ValueError:
-                raise UsageError(f"kakao: {key}: must be an integer, got {values[key]!r}") from None
+                raise UsageError(
+                    f"kakao: {key}: must be an integer, got {shown(values[key])}"
+                ) from None
     per = values.get("per", DEFAULTS.per)
     if per not in ("rack", "row"):
-        raise UsageError(f"kakao: per: must be rack or row, got {per!r}")
+        raise UsageError(f"kakao: per: must be rack or row, got {shown(per)}")
     spec = KakaoSpec(
         sites=numbers.get("sites", DEFAULTS.sites),
         racks=numbers.get("racks", DEFAULTS.racks),
         per="rack" if per == "rack" else "row",
+        tors=2 if numbers.get("tors", DEFAULTS.tors) == 2 else 1,
     )
+    if numbers.get("tors", 1) not in (1, 2):
+        raise UsageError(f"kakao: tors: must be 1 or 2, got {numbers['tors']}")
     _check(spec)
     return spec
 
@@ -238,4 +256,4 @@ def parse_spec(text: str) -> KakaoSpec:
 def from_spec(text: str) -> Fleet:
     """The fleet of a spec string's parameters (see :func:`parse_spec`)."""
     spec = parse_spec(text)
-    return build(spec.sites, spec.racks, spec.per)
+    return build(spec.sites, spec.racks, spec.per, spec.tors)

@@ -45,7 +45,9 @@ class CampusSpec:
     :class:`~twin.model.RackRow` ``<row>-rackNN`` with its own top-of-rack switch
     ``<row>-rackNN-tor``) instead of whole rows: same A/B PDU pair and hall CRAHs as its
     row would have, network through its ToR to the row group's leaf pair. PDU and leaf
-    grouping still count rows (``rows_per_pdu``, ``rows_per_leaf_pair``).
+    grouping still count rows (``rows_per_pdu``, ``rows_per_leaf_pair``). With one ToR
+    (``tors_per_rack=1``) each ToR is a single point of failure of its own rack; with
+    two (``<rack>-tor-a``/``-b``, the rack needing either) racks are as redundant as rows.
     """
 
     name: str
@@ -90,6 +92,7 @@ class CampusSpec:
     storage_minutes: float | None = 20.0
     cool_ups_rooms: bool = True
     racks_as_components: bool = False
+    tors_per_rack: Literal[1, 2] = 1
 
 
 @dataclass
@@ -242,6 +245,7 @@ def build_campus(spec: CampusSpec) -> Campus:
         spines=spec.spines,
         rows_per_leaf_pair=spec.rows_per_leaf_pair,
         racks=racks if spec.racks_as_components else None,
+        tors_per_rack=spec.tors_per_rack,
     )
     cooling = cooling_plant(
         b,
