@@ -14,6 +14,7 @@ duplicated carrier paths. Everything else is an assumption and marked as such.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from stacks.patterns import Campus, CampusSpec, build_campus, replicate
@@ -31,6 +32,7 @@ __all__ = [
     "ansan_campus",
     "ansan_services",
     "build",
+    "service_rows",
 ]
 
 SURGES: dict[str, float] = {
@@ -131,6 +133,22 @@ ROW_SLICES: dict[str, tuple[int, int]] = {
 }
 
 
+SLICED_ROWS = ROW_SLICES["failover-controller"][1] + 2
+"""Rows per hall :data:`ROW_SLICES` were cut for (Ansan's 50)."""
+
+
+def service_rows(rows: Sequence[str], service: str) -> list[str]:
+    """The service's slice of a hall's ``rows``, scaled to the hall size (at least one row).
+
+    At Ansan's 50 rows per hall this is exactly :data:`ROW_SLICES`; smaller halls get
+    proportionally fewer rows and, below 50 rows, services may share a row.
+    """
+    lo, hi = ROW_SLICES[service]
+    a = lo * len(rows) // SLICED_ROWS
+    z = max(a + 1, hi * len(rows) // SLICED_ROWS)
+    return list(rows[a:z])
+
+
 def ansan_services(campus: Campus) -> list[Service]:
     """KakaoTalk-like services, active-active across the campus's halls.
 
@@ -142,8 +160,7 @@ def ansan_services(campus: Campus) -> list[Service]:
     halls = list(campus.rows.values())
 
     def placements(service: str) -> list[tuple[str, list[str]]]:
-        lo, hi = ROW_SLICES[service]
-        return [(site, rows[lo:hi]) for rows in halls]
+        return [(site, campus.units(service_rows(rows, service))) for rows in halls]
 
     def sized(service: str) -> float:
         return SERVICE_DEMANDS[service] * SURGES["new_year"] / (len(halls) - 1)

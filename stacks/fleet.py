@@ -19,16 +19,16 @@ from typing import Any
 from stacks.ansan import (
     FUEL_CONTRACT,
     KOREAN_GRID,
-    ROW_SLICES,
     SERVICE_DEMANDS,
     SURGES,
     ansan_campus,
+    service_rows,
 )
 from stacks.patterns import Campus, CampusSpec, backbone, build_campus, replicate
 from twin.model import Fleet, Region, Service
 from twin.model.recovery import Recovery
 
-__all__ = ["BACKBONE", "SHARED_DUCT", "build", "secondary_spec"]
+__all__ = ["BACKBONE", "SHARED_DUCT", "build", "secondary_spec", "site_replicated_services"]
 
 SHARED_DUCT = "duct-gyeonggi-trunk"
 """assumption: the Ansan–Seoul and Ansan–Busan fibres leave Ansan in one trunk duct.
@@ -44,8 +44,6 @@ BACKBONE: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("ansan", "busan", (SHARED_DUCT, "route-west-coast")),
     ("seoul", "busan", ("duct-seoul-south", "route-gyeongbu")),
 )
-
-_BASE = ROW_SLICES["failover-controller"][1] + 2  # rows per hall the slices were cut for
 
 
 def secondary_spec(name: str, region: str) -> CampusSpec:
@@ -74,17 +72,17 @@ def secondary_spec(name: str, region: str) -> CampusSpec:
 
 def _rows(campus: Campus, service: str) -> list[str]:
     """The service's row slice of every hall, scaled to the hall size."""
-    lo, hi = ROW_SLICES[service]
-    picked: list[str] = []
-    for rows in campus.rows.values():
-        a = lo * len(rows) // _BASE
-        z = max(a + 1, hi * len(rows) // _BASE)
-        picked.extend(rows[a:z])
-    return picked
+    return campus.units(
+        [row for rows in campus.rows.values() for row in service_rows(rows, service)]
+    )
 
 
-def _services(campuses: list[Campus]) -> list[Service]:
-    """Every service with one replica per site; any two sites carry the baseline."""
+def site_replicated_services(campuses: list[Campus], data_quorum: int = 2) -> list[Service]:
+    """Every service with one replica per site; all sites but one carry the baseline.
+
+    Data-holding services (messaging, object storage) need ``data_quorum`` live data
+    replicas (2 of 3 in the ``fleet`` stack).
+    """
 
     def spread(name: str, **kwargs: Any) -> Service:  # replicate()'s keyword arguments
         return replicate(
@@ -103,12 +101,12 @@ def _services(campuses: list[Campus]) -> list[Service]:
             description="Three-way replicated messaging, active in every site.",
             surges=SURGES,
             stores_data=True,  # source: three-way replication "3+α" (Kakao remedies)
-            data_quorum=2,  # assumption: majority of the three data replicas
+            data_quorum=data_quorum,  # assumption: majority of the three data replicas
             depends_on=["auth", "cache", "object-storage"],
         ),
         spread("auth", surges=SURGES),
         spread("cache", surges=SURGES),
-        spread("object-storage", surges=SURGES, stores_data=True, data_quorum=2),
+        spread("object-storage", surges=SURGES, stores_data=True, data_quorum=data_quorum),
         spread("ops-tooling", depends_on=["auth"]),
         spread("failover-controller", depends_on=["ops-tooling"]),
     ]
@@ -136,7 +134,7 @@ def build() -> Fleet:
             Region(name="south", description="Southeast (assumption)."),
         ],
         sites=[c.site() for c in campuses],
-        services=_services(campuses),
+        services=site_replicated_services(campuses),
         recovery=Recovery(fuel_contract=FUEL_CONTRACT),  # assumption, as at Ansan
         reliability=KOREAN_GRID,  # every site is in Korea
     )

@@ -18,7 +18,7 @@ from twin.errors import DefinitionError, Problem, UsageError, from_validation_er
 from twin.model import Fleet
 from twin.model.documents import load_fleet, validate_data
 
-__all__ = ["apply_overrides", "build_stack", "load_source", "stack_names"]
+__all__ = ["apply_overrides", "build_stack", "file_stem", "load_source", "stack_names"]
 
 
 def _registry() -> Any:
@@ -31,17 +31,34 @@ def stack_names() -> list[str]:
 
 
 def build_stack(name: str) -> Fleet:
-    """Build the named stack from its Python definition in ``stacks/``."""
+    """Build the named stack from its Python definition in ``stacks/``.
+
+    ``name`` is a reference stack or a generated stack's spec string
+    (``kakao:sites=3,racks=4000,per=rack``); a bad spec raises :class:`UsageError`
+    naming the parameter.
+    """
     registry = _registry()
-    if name not in registry.STACK_NAMES:
+    if name not in registry.STACK_NAMES and not registry.is_generated(name):
         known = ", ".join(registry.STACK_NAMES)
-        raise UsageError(f"unknown stack {shown(name)} (known stacks: {known})")
+        generated = ", ".join(f"{g}:KEY=VALUE,..." for g in registry.GENERATORS)
+        raise UsageError(
+            f"unknown stack {shown(name)} (known stacks: {known}; generated: {generated})"
+        )
     try:
         return registry.build_stack(name)
     except ValidationError as error:
         raise from_validation_error(error, None, f"stacks/{name}") from None
     except DefinitionError as error:
         raise DefinitionError(error.problems, f"stack {name}") from None
+
+
+def file_stem(stack: str) -> str:
+    """A file name stem for a stack: its name, or a generated spec made file-safe.
+
+    >>> file_stem("ansan"), file_stem("kakao:sites=2,racks=80,per=rack")
+    ('ansan', 'kakao-sites2-racks80-perrack')
+    """
+    return stack.replace("=", "").replace(":", "-").replace(",", "-").replace("/", "-")
 
 
 def load_source(stack: str | None = None, model: str | None = None) -> Fleet:

@@ -23,6 +23,11 @@ consumer, so **capacity is checked at aggregation points**, never per leaf consu
 * network — count gates (bandwidth is not gated): carriers → border routers →
   spines → leaf pairs → rows.
 
+Rows are the IT unit by default. A stack that wants racks as components
+(``CampusSpec.racks_as_components``, :func:`racks_of_rows`) gets one-rack rows, each
+with its own top-of-rack switch; the aggregation points stay where they are (A/B PDU
+pair per group of rows, hall-wide CRAH capacity gate, leaf pair per group of rows).
+
 Power consumers are registered with :meth:`SiteBuilder.add_load` as they are created
 (rows, leaves, CRAH fans, pumps, chillers...) and :func:`power_train`, called last,
 sizes UPS modules, generators and feeds from the registered loads and attaches every
@@ -41,6 +46,7 @@ from stacks.patterns.base import (
     Redundancy,
     SiteBuilder,
     rack_rows,
+    racks_of_rows,
     redundancy_layout,
 )
 from stacks.patterns.campus import Campus, CampusSpec, build_campus
@@ -67,6 +73,7 @@ __all__ = [
     "leaf_spine",
     "power_train",
     "rack_rows",
+    "racks_of_rows",
     "redundancy_layout",
     "replicate",
 ]

@@ -26,6 +26,7 @@ __all__ = [
     "Redundancy",
     "SiteBuilder",
     "rack_rows",
+    "racks_of_rows",
     "redundancy_layout",
     "round_up",
     "units",
@@ -70,11 +71,15 @@ class PowerLoad:
 
     ``block`` is a data-hall zone name (UPS-backed, fed through that hall's PDUs),
     :data:`SUPPORT` (UPS-backed support bus) or :data:`MECH` (generator-backed board).
+    ``row`` names the rack row a load belongs to when the row is not itself the
+    component (racks declared one by one, and their top-of-rack switches): PDUs are
+    grouped per row, so every load of a row shares the row's A/B PDU pair.
     """
 
     component: str
     kw: float
     block: str
+    row: str | None = None
 
 
 class SiteBuilder:
@@ -139,14 +144,14 @@ class SiteBuilder:
             update={"requires": [*component.requires, requirement]}
         )
 
-    def add_load(self, component: str, kw: float, block: str) -> None:
+    def add_load(self, component: str, kw: float, block: str, *, row: str | None = None) -> None:
         """Register ``component`` as drawing ``kw`` from ``block`` (see :class:`PowerLoad`).
 
         The draw is also recorded on the component itself (``electrical_kw``; rows
         carry theirs as ``it_load_kw``) so that timelines load UPSs and generators
         with it.
         """
-        self.loads.append(PowerLoad(component, kw, block))
+        self.loads.append(PowerLoad(component, kw, block, row))
         target = self.components.get(component)
         if target is not None and target.kind != "rack_row":
             self.components[component] = target.model_copy(update={"electrical_kw": round(kw, 3)})
@@ -190,3 +195,41 @@ def rack_rows(
         b.add_load(name, racks_per_row * rack_kw, hall)
         names.append(name)
     return names
+
+
+def racks_of_rows(
+    b: SiteBuilder,
+    hall: str,
+    tag: str,
+    *,
+    rows: int,
+    racks_per_row: int,
+    servers_per_rack: int,
+    rack_kw: float,
+) -> dict[str, list[str]]:
+    """Add ``rows`` rows of racks to ``hall``, each rack its own IT component.
+
+    A rack is a :class:`RackRow` with ``racks=1`` named ``<row>-rackNN`` (the row
+    itself, ``<site>-<tag>-rowNN``, is then a grouping, not a component); its load is
+    registered with its row so that PDUs are still grouped per row. Returns row name →
+    its racks. Totals (racks, servers, kW) equal :func:`rack_rows` with the same
+    arguments.
+    """
+    out: dict[str, list[str]] = {}
+    for i in range(1, rows + 1):
+        row = b.n(tag, f"row{i:02d}")
+        racks = []
+        for r in range(1, racks_per_row + 1):
+            name = b.add(
+                RackRow(
+                    name=f"{row}-rack{r:02d}",
+                    zone=hall,
+                    racks=1,
+                    servers=servers_per_rack,
+                    it_load_kw=rack_kw,
+                )
+            )
+            b.add_load(name, rack_kw, hall, row=row)
+            racks.append(name)
+        out[row] = racks
+    return out

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Literal
 
-from stacks.patterns.base import SUPPORT, Redundancy, SiteBuilder, rack_rows, redundancy_layout
+from stacks.patterns.base import (
+    SUPPORT,
+    Redundancy,
+    SiteBuilder,
+    rack_rows,
+    racks_of_rows,
+    redundancy_layout,
+)
 from stacks.patterns.cooling import CoolingHandles, cooling_plant
 from stacks.patterns.network import NetworkHandles, leaf_spine
 from stacks.patterns.power import PowerHandles, power_train
@@ -32,6 +40,14 @@ class CampusSpec:
     battery room (``battery_room_suffix``) which, when ``battery_shared_medium`` is
     set, shares that space with the UPS room (heat reaches it after
     ``battery_spread_delay_s``; Pangyo).
+
+    ``racks_as_components`` declares every rack as its own IT component (a one-rack
+    :class:`~twin.model.RackRow` ``<row>-rackNN`` with its own top-of-rack switch
+    ``<row>-rackNN-tor``) instead of whole rows: same A/B PDU pair and hall CRAHs as its
+    row would have, network through its ToR to the row group's leaf pair. PDU and leaf
+    grouping still count rows (``rows_per_pdu``, ``rows_per_leaf_pair``). With one ToR
+    (``tors_per_rack=1``) each ToR is a single point of failure of its own rack; with
+    two (``<rack>-tor-a``/``-b``, the rack needing either) racks are as redundant as rows.
     """
 
     name: str
@@ -75,17 +91,25 @@ class CampusSpec:
     loops: int = 2
     storage_minutes: float | None = 20.0
     cool_ups_rooms: bool = True
+    racks_as_components: bool = False
+    tors_per_rack: Literal[1, 2] = 1
 
 
 @dataclass
 class Campus:
-    """A built campus: its builder (add more before ``.site()``) and the handles."""
+    """A built campus: its builder (add more before ``.site()``) and the handles.
+
+    ``rows`` maps each hall to its rows. Where racks are components (``racks`` is not
+    empty, row → its racks) a row is a grouping, not a component: place services with
+    :meth:`units`, which turns rows into the IT components that carry them.
+    """
 
     builder: SiteBuilder
     rows: dict[str, list[str]]
     network: NetworkHandles
     cooling: CoolingHandles
     power: PowerHandles
+    racks: dict[str, list[str]] = field(default_factory=dict)
 
     def site(self) -> Site:
         return self.builder.site()
@@ -93,6 +117,10 @@ class Campus:
     @property
     def all_rows(self) -> list[str]:
         return [row for rows in self.rows.values() for row in rows]
+
+    def units(self, rows: Iterable[str]) -> list[str]:
+        """The IT components (rack rows, or racks) of ``rows``, in order."""
+        return [unit for row in rows for unit in self.racks.get(row, [row])]
 
 
 def build_campus(spec: CampusSpec) -> Campus:
@@ -182,18 +210,32 @@ def build_campus(spec: CampusSpec) -> Campus:
                     suppression=spec.battery_suppression,
                 )
 
-    rows = {
-        hall: rack_rows(
-            b,
-            hall,
-            hall.removeprefix(b.name + "-"),
-            rows=spec.rows_per_hall,
-            racks_per_row=spec.racks_per_row,
-            servers_per_rack=spec.servers_per_rack,
-            rack_kw=spec.rack_kw,
-        )
-        for hall in halls
-    }
+    rows: dict[str, list[str]] = {}
+    racks: dict[str, list[str]] = {}
+    for hall in halls:
+        tag = hall.removeprefix(b.name + "-")
+        if spec.racks_as_components:
+            in_hall = racks_of_rows(
+                b,
+                hall,
+                tag,
+                rows=spec.rows_per_hall,
+                racks_per_row=spec.racks_per_row,
+                servers_per_rack=spec.servers_per_rack,
+                rack_kw=spec.rack_kw,
+            )
+            rows[hall] = list(in_hall)
+            racks.update(in_hall)
+        else:
+            rows[hall] = rack_rows(
+                b,
+                hall,
+                tag,
+                rows=spec.rows_per_hall,
+                racks_per_row=spec.racks_per_row,
+                servers_per_rack=spec.servers_per_rack,
+                rack_kw=spec.rack_kw,
+            )
     network = leaf_spine(
         b,
         halls=rows,
@@ -202,6 +244,8 @@ def build_campus(spec: CampusSpec) -> Campus:
         core_zones=mmrs,
         spines=spec.spines,
         rows_per_leaf_pair=spec.rows_per_leaf_pair,
+        racks=racks if spec.racks_as_components else None,
+        tors_per_rack=spec.tors_per_rack,
     )
     cooling = cooling_plant(
         b,
@@ -239,4 +283,4 @@ def build_campus(spec: CampusSpec) -> Campus:
         rows_per_pdu=spec.rows_per_pdu,
         ups_cooling=cooling.loops if spec.cool_ups_rooms else (),
     )
-    return Campus(b, rows, network, cooling, power)
+    return Campus(b, rows, network, cooling, power, racks)

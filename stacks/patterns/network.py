@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from stacks.patterns.base import SUPPORT, SiteBuilder
 from twin.model import (
@@ -34,6 +34,8 @@ class NetworkHandles:
     core: list[str]
     """Border routers and spines: UPS-backed support loads that need room cooling."""
     core_zones: list[str]
+    tors: dict[str, list[str]] = field(default_factory=dict)
+    """Rack → its top-of-rack switches, where racks are components (else empty)."""
 
 
 def leaf_spine(
@@ -50,8 +52,12 @@ def leaf_spine(
     leaf_gbps: float = 3200.0,
     leaf_kw: float = 5.0,
     core_kw: float = 10.0,
+    racks: Mapping[str, Sequence[str]] | None = None,
+    tor_gbps: float = 400.0,
+    tor_kw: float = 0.0,
+    tors_per_rack: int = 1,
 ) -> NetworkHandles:
-    """Carriers → border routers → spines → leaf pairs → rows.
+    """Carriers → border routers → spines → leaf pairs → rows (or racks' ToRs).
 
     ``halls`` maps each data-hall zone to its rack rows; ``carriers`` lists
     ``(carrier, srlg ducts)`` — give each carrier its own duct for diverse paths.
@@ -59,7 +65,19 @@ def leaf_spine(
     zones. Rows need ``at_least=1`` of their leaf pair; leaves need any spine;
     spines any border router; border routers any carrier. Leaves draw power in their
     hall (on the hall's first PDU pair); core gear is a :data:`SUPPORT` load.
+
+    ``racks`` (row → its racks) is given where racks are components
+    (:func:`~stacks.patterns.base.racks_of_rows`): the rows of ``halls`` are then
+    groupings, and each rack gets its own top-of-rack switch ``<rack>-tor`` (a
+    :class:`Leaf`) that needs one of the row group's leaf pair; the rack needs its ToR.
+    With ``tors_per_rack=2`` a rack has two, ``<rack>-tor-a`` and ``<rack>-tor-b``, and
+    needs one of them (dual-homed servers): a single ToR is a single point of failure of
+    its own rack. ``rows_per_leaf_pair`` still counts rows. A ToR registers ``tor_kw`` in the row
+    (its A/B PDU pair, the hall's CRAHs); the default 0 counts its draw in the rack's
+    own load (assumption), so power and cooling are sized as for whole rows.
     """
+    if tors_per_rack not in (1, 2):
+        raise ValueError(f"tors_per_rack must be 1 or 2, not {tors_per_rack}")
     carrier_names = []
     for i, (carrier, srlg) in enumerate(carriers, start=1):
         carrier_names.append(
@@ -98,6 +116,7 @@ def leaf_spine(
         b.add_load(name, core_kw, SUPPORT)
         spine_names.append(name)
     pairs: dict[str, list[tuple[str, str]]] = {}
+    tors: dict[str, list[str]] = {}
     for hall, rows in halls.items():
         hall_tag = hall.removeprefix(b.name + "-")
         pairs[hall] = []
@@ -118,12 +137,39 @@ def leaf_spine(
                 pair.append(leaf)
             leaf_a, leaf_b = pair
             pairs[hall].append((leaf_a, leaf_b))
+            uplink = Requirement(resource="network", suppliers=[leaf_a, leaf_b], at_least=1)
             for row in rows[k * rows_per_leaf_pair : (k + 1) * rows_per_leaf_pair]:
-                b.require(
-                    row, Requirement(resource="network", suppliers=[leaf_a, leaf_b], at_least=1)
-                )
+                members = racks.get(row) if racks is not None else None
+                if members is None:  # the row is the IT component
+                    b.require(row, uplink)
+                    continue
+                for rack in members:
+                    suffixes = ["tor"] if tors_per_rack == 1 else ["tor-a", "tor-b"]
+                    rack_tors = []
+                    for suffix in suffixes:
+                        tor = b.add(
+                            Leaf(
+                                name=f"{rack}-{suffix}",
+                                zone=hall,
+                                capacity_gbps=tor_gbps,
+                                description="Top-of-rack switch.",
+                                requires=[uplink],
+                            )
+                        )
+                        b.add_load(tor, tor_kw, hall, row=row)
+                        rack_tors.append(tor)
+                    b.require(
+                        rack, Requirement(resource="network", suppliers=rack_tors, at_least=1)
+                    )
+                    tors[rack] = rack_tors
     return NetworkHandles(
-        carrier_names, routers, spine_names, pairs, [*routers, *spine_names], list(core_zones)
+        carrier_names,
+        routers,
+        spine_names,
+        pairs,
+        [*routers, *spine_names],
+        list(core_zones),
+        tors,
     )
 
 

@@ -10,6 +10,7 @@ from stacks.patterns.base import (
     MECH,
     SUPPORT,
     Path,
+    PowerLoad,
     Redundancy,
     SiteBuilder,
     redundancy_layout,
@@ -92,7 +93,8 @@ def power_train(
     path: UPS modules (ceil(load / ``module_kw``) + spares; each needs the path's
     transformer, and any of ``ups_cooling``) → UPS output bus (gate: the *full*
     block load over that side's modules — in 2N each side carries it alone) → PDUs
-    (halls only; one per ``rows_per_pdu`` rows). Rows and leaves need one of their
+    (halls only; one per ``rows_per_pdu`` rows; racks declared one by one are grouped by
+    their row, :attr:`PowerLoad.row`). Rows and leaves need one of their
     A/B PDU pair; support loads one of the support buses; mechanical loads one of the
     mechanical boards (dual-fed through their own transfer switch — assumption).
     Generator bus gate: whole site load = Σ UPS block load / efficiency + mechanical.
@@ -255,10 +257,22 @@ def power_train(
     pdus: dict[str, dict[str, list[str]]] = {}
     for hall in halls:
         tag = hall.removeprefix(b.name + "-")
-        loads = b.block_loads(hall)
-        rows = [ld for ld in loads if isinstance(b.get(ld.component), RackRow)]
-        others = [ld for ld in loads if not isinstance(b.get(ld.component), RackRow)]
-        groups = [rows[k : k + rows_per_pdu] for k in range(0, len(rows), rows_per_pdu)] or [[]]
+        # Group the hall's loads by row (a row component is its own row; racks declared
+        # one by one and their ToRs name theirs), rows_per_pdu rows to a PDU pair; other
+        # loads (leaves) join the first pair.
+        by_row: dict[str, list[PowerLoad]] = {}
+        others = []
+        for ld in b.block_loads(hall):
+            row = ld.row or (ld.component if isinstance(b.get(ld.component), RackRow) else None)
+            if row is None:
+                others.append(ld)
+            else:
+                by_row.setdefault(row, []).append(ld)
+        row_loads = list(by_row.values())
+        groups = [
+            [ld for lds in row_loads[k : k + rows_per_pdu] for ld in lds]
+            for k in range(0, len(row_loads), rows_per_pdu)
+        ] or [[]]
         groups[0] = [*groups[0], *others]
         pdus[hall] = {path: [] for path in paths}
         for k, group in enumerate(groups, start=1):

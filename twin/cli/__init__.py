@@ -65,7 +65,7 @@ from twin.outputs.terminal import (
     timeline_table,
 )
 from twin.revisions import Revision, fleet_at, resolve
-from twin.sources import load_source
+from twin.sources import file_stem, load_source
 
 __all__ = ["EXIT_CODES", "build_parser", "command_names", "entry", "main"]
 
@@ -281,7 +281,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not args.out_dir:
         return _finish(args, twin, report, report_table)
     evaluate_gates(report, parse_gates(args.fail_on), twin)
-    stem = args.stack or "model"
+    stem = file_stem(args.stack) if args.stack else "model"
     # every file is staged and published together: a failure or Ctrl-C leaves DIR as it was
     with OutputSet(args.out_dir) as files:
         files.write(f"{stem}.json", render_json(report.to_json(full=args.detail == "full")))

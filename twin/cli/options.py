@@ -37,7 +37,12 @@ class Parser(argparse.ArgumentParser):
 
 def add_source(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--stack", metavar="S", help=f"reference stack ({', '.join(_stacks())})")
+    group.add_argument(
+        "--stack",
+        metavar="S",
+        help=f"reference stack ({', '.join(_stacks())}) or a generated one "
+        "(kakao:sites=3,racks=4000,per=rack)",
+    )
     group.add_argument("--model", metavar="FILE", help="model document (JSON/YAML; - for stdin)")
 
 

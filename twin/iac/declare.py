@@ -33,7 +33,8 @@ inputs of their service rather than child resources: a replica has no name of it
 own in the model, so as a child it would be named by its position and inserting one
 replica would show as every later replica being replaced; as an input it is one
 readable diff on the service. Rack rows, not servers, are resources, which keeps a
-reference stack in the low thousands of resources.
+reference stack in the low thousands of resources; racks declared as components are
+declared per row too (:class:`RowResource`).
 
 Nothing here needs a provider plugin: component resources are recorded by the
 engine itself, so ``pulumi preview`` runs offline against a local file backend.
@@ -57,14 +58,19 @@ from twin.model.naming import (
     DERIVED_KEY,
     FLEET_TYPE,
     REGION_TYPE,
+    ROW_TYPE,
     SERVICE_TYPE,
     SITE_TYPE,
     ZONE_TYPE,
+    RowGroup,
     component_inputs,
+    component_names,
     component_type,
     fleet_inputs,
     model_inputs,
     requirement_inputs,
+    resource_units,
+    row_inputs,
     service_inputs,
     site_inputs,
     zone_inputs,
@@ -87,6 +93,8 @@ __all__ = [
     "FleetResource",
     "RegionArgs",
     "RegionResource",
+    "RowArgs",
+    "RowResource",
     "ServiceArgs",
     "ServiceResource",
     "SiteArgs",
@@ -198,6 +206,42 @@ class EquipmentResource(_ModelResource):
 
 
 @dataclass(frozen=True)
+class RowArgs:
+    """What a :class:`RowResource` declares: a row of racks declared as components."""
+
+    site: Site
+    group: RowGroup
+    derived: Mapping[str, Any] | None = None
+    """What the twin derived for the row (the power cords its racks all have)."""
+
+
+class RowResource(_ModelResource):
+    """Racks declared as components (and their ToRs), as one ``dctwin:power:RackRow``
+    named after their row: totals and every member's inputs (``row_inputs``), so a
+    change to one rack previews as a diff on its row."""
+
+    def __init__(self, name: str, args: RowArgs, opts: pulumi.ResourceOptions | None = None):
+        inputs = row_inputs(args.site, args.group)
+        if args.derived:
+            inputs[DERIVED_KEY] = dict(args.derived)
+        super().__init__(ROW_TYPE, name, inputs, args.group, opts)
+        self.finish()
+
+
+def _row_derived(
+    group: RowGroup, derived: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any] | None:
+    """The power cords every rack of ``group`` has (so the row policy checks the weakest)."""
+    feeds: list[Any] | None = None
+    for member in group.members:
+        if member.kind != "rack_row":
+            continue
+        mine = list((derived.get(member.name) or {}).get("powerFeeds", []))
+        feeds = mine if feeds is None else [f for f in feeds if f in mine]
+    return {"powerFeeds": feeds} if feeds is not None else None
+
+
+@dataclass(frozen=True)
 class ZoneArgs:
     """What a :class:`ZoneResource` declares: a zone of a site."""
 
@@ -223,12 +267,15 @@ class SiteArgs:
     site: Site
     derived: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Per component name: what the twin derived for it (see :func:`derived_inputs`)."""
+    taken: frozenset[str] | None = None
+    """Every component name of the fleet (none: the site's); see ``resource_units``."""
 
 
 class SiteResource(_ModelResource):
     """A site (datacenter campus), ``dctwin:site:Site``: its zones, and in them its components.
 
-    ``zones`` (by resource name) and ``components`` (by name) hold the children.
+    ``zones`` (by resource name), ``components`` (by name) and ``rows`` (rows of racks
+    declared as components, by row name) hold the children.
     """
 
     def __init__(self, name: str, args: SiteArgs, opts: pulumi.ResourceOptions | None = None):
@@ -236,6 +283,7 @@ class SiteResource(_ModelResource):
         super().__init__(SITE_TYPE, name, site_inputs(site), site, opts)
         self.zones: dict[str, ZoneResource] = {}
         self.components: dict[str, EquipmentResource] = {}
+        self.rows: dict[str, RowResource] = {}
         by_model_name: dict[str, ZoneResource] = {}
         for zone in _zones_outside_in(site):
             depth = len(site.zone_ancestors(zone.name)) - 1
@@ -248,7 +296,19 @@ class SiteResource(_ModelResource):
             )
             by_model_name[zone.name] = resource
             self.zones[zone_name] = resource
-        for component in site.components:
+        taken = args.taken if args.taken is not None else {c.name for c in site.components}
+        for component in resource_units(site, taken):
+            if isinstance(component, RowGroup):
+                depth = len(site.zone_ancestors(component.zone))
+                self.rows[component.row] = RowResource(
+                    component.row,
+                    RowArgs(site, component, _row_derived(component, args.derived)),
+                    _child_options(
+                        by_model_name[component.zone],
+                        _depth_aliases(ROW_TYPE, component.row, depth),
+                    ),
+                )
+                continue
             depth = len(site.zone_ancestors(component.zone))
             token = component_type(component)
             self.components[component.name] = EquipmentResource(
@@ -278,6 +338,7 @@ class RegionArgs:
     region: Region
     sites: list[Site]
     derived: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    taken: frozenset[str] | None = None
 
 
 class RegionResource(_ModelResource):
@@ -287,7 +348,9 @@ class RegionResource(_ModelResource):
         inputs = model_inputs(args.region, exclude={"name"})
         super().__init__(REGION_TYPE, name, inputs, args.region, opts)
         self.sites = {
-            site.name: SiteResource(site.name, SiteArgs(site, args.derived), _child_options(self))
+            site.name: SiteResource(
+                site.name, SiteArgs(site, args.derived, args.taken), _child_options(self)
+            )
             for site in args.sites
         }
         self.finish({"sites": [site.name for site in args.sites]})
@@ -327,10 +390,11 @@ class FleetResource(_ModelResource):
         for site in fleet.sites:
             sites_in.setdefault(site.region, []).append(site)
         derived = derived_inputs(fleet)
+        taken = frozenset(component_names(fleet))
         self.regions = {
             region.name: RegionResource(
                 region.name,
-                RegionArgs(region, sites_in.get(region.name, []), derived),
+                RegionArgs(region, sites_in.get(region.name, []), derived, taken),
                 _child_options(self),
             )
             for region in fleet.regions
@@ -362,7 +426,8 @@ class DeclaredFleet:
     """The resources declared for a fleet, by name, and the stack outputs.
 
     ``zones`` is keyed by resource name (``"<site>/<zone>"``, see
-    :func:`zone_resource_name`); every other mapping by the model name.
+    :func:`zone_resource_name`), ``rows`` (rows of racks declared as components) by row
+    name; every other mapping by the model name.
     """
 
     fleet: Fleet
@@ -371,6 +436,7 @@ class DeclaredFleet:
     sites: dict[str, SiteResource] = field(default_factory=dict)
     zones: dict[str, ZoneResource] = field(default_factory=dict)
     components: dict[str, EquipmentResource] = field(default_factory=dict)
+    rows: dict[str, RowResource] = field(default_factory=dict)
     services: dict[str, ServiceResource] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
 
@@ -381,6 +447,7 @@ class DeclaredFleet:
         yield from self.sites.values()
         yield from self.zones.values()
         yield from self.components.values()
+        yield from self.rows.values()
         yield from self.services.values()
 
     def __len__(self) -> int:
@@ -390,6 +457,7 @@ class DeclaredFleet:
             + len(self.sites)
             + len(self.zones)
             + len(self.components)
+            + len(self.rows)
             + len(self.services)
         )
 
@@ -410,6 +478,8 @@ def fleet_outputs(fleet: Fleet) -> dict[str, Any]:
         return float(sum(getattr(c, attribute) for c in components if c.kind == kind))
 
     zones = sum(len(site.zones) for site in fleet.sites)
+    taken = component_names(fleet)
+    units = sum(len(resource_units(site, taken)) for site in fleet.sites)
     return {
         "fleet": fleet.name,
         "regions": len(fleet.regions),
@@ -421,7 +491,7 @@ def fleet_outputs(fleet: Fleet) -> dict[str, Any]:
         + len(fleet.regions)
         + len(fleet.sites)
         + zones
-        + len(components)
+        + units
         + len(fleet.services),
         "componentCounts": dict(sorted(Counter(c.kind for c in components).items())),
         "rackRows": len(rows),
@@ -476,6 +546,7 @@ def declare_fleet(fleet: Fleet, opts: pulumi.ResourceOptions | None = None) -> D
             declared.sites[name] = site_resource
             declared.zones.update(site_resource.zones)
             declared.components.update(site_resource.components)
+            declared.rows.update(site_resource.rows)
     declared.services.update(root.services)
     return declared
 

@@ -9,6 +9,12 @@ Inputs use one naming style, camelCase, like the stack outputs: model field name
 converted (``capacity_kw`` → ``capacityKw``), names from the model are not (the surge
 ``world_cup`` stays ``world_cup``). :func:`fleet_from_resources` converts back.
 
+Racks declared as components (one-rack rows named ``<row>-rackNN``, with their
+top-of-rack switches ``<row>-rackNN-tor[-a|-b]``) are declared as one resource per row
+(:func:`resource_units`), which keeps a Kakao-size fleet in the low thousands of
+resources: a ``dctwin:power:RackRow`` named after the row, its racks, servers and IT
+load summed, every member component's inputs under ``members``.
+
 Examples
 --------
 >>> camel("capacity_kw"), snake("capacityKw")
@@ -23,13 +29,13 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
-from twin.model.components import COMPONENT_TYPES, Requirement
+from twin.model.components import COMPONENT_TYPES, AnyComponent, Requirement
 from twin.model.documents import validate_data
 from twin.model.fleet import Fleet, Service, Site
 from twin.model.zones import Zone
@@ -38,12 +44,15 @@ __all__ = [
     "DERIVED_KEY",
     "FLEET_TYPE",
     "REGION_TYPE",
+    "ROW_TYPE",
     "SERVICE_TYPE",
     "SITE_TYPE",
     "ZONE_TYPE",
     "ResourceSpec",
+    "RowGroup",
     "camel",
     "component_inputs",
+    "component_names",
     "component_type",
     "fleet_from_resources",
     "fleet_inputs",
@@ -51,6 +60,8 @@ __all__ = [
     "model_inputs",
     "requirement_inputs",
     "resource_key",
+    "resource_units",
+    "row_inputs",
     "service_inputs",
     "site_inputs",
     "snake",
@@ -203,6 +214,88 @@ def fleet_inputs(fleet: Fleet) -> dict[str, Any]:
     return {"schemaVersion": fleet.schema_version, "description": fleet.description}
 
 
+_RACK_NAME = re.compile(r"^(?P<row>.+)-rack\d+$")
+_TOR_NAME = re.compile(r"^(?P<rack>.+-rack\d+)-tor(?:-[ab])?$")
+ROW_TYPE = "dctwin:power:RackRow"
+"""The type token of a rack row, and of the resource declaring a row of racks."""
+
+
+@dataclass(frozen=True)
+class RowGroup:
+    """Racks declared as components and their ToRs, declared as one resource: their row."""
+
+    row: str
+    zone: str
+    members: tuple[AnyComponent, ...]
+
+
+def resource_units(site: Site, taken: Collection[str]) -> list[AnyComponent | RowGroup]:
+    """The site's components as they are declared: one resource each, or per row of racks.
+
+    A one-rack :class:`~twin.model.RackRow` named ``<row>-rackNN`` belongs to row
+    ``<row>`` when no component is named ``<row>`` (``taken``: every component name of
+    the fleet) and every rack of the row sits in one zone; a leaf named
+    ``<rack>-tor``, ``<rack>-tor-a`` or ``<rack>-tor-b`` belongs to its rack's row. A
+    row is declared where its first member is, members in site order; everything else
+    is declared on its own.
+
+    >>> from stacks.kakao_scale import build
+    >>> site = build(sites=1, racks=40).sites[0]
+    >>> units = resource_units(site, {c.name for c in site.components})
+    >>> rows = [u for u in units if isinstance(u, RowGroup)]
+    >>> len(site.components) - len(units), len(rows), rows[0].row, len(rows[0].members)
+    (76, 4, 'ansan-hall1-row01', 20)
+    """
+    racks: dict[str, list[AnyComponent]] = {}
+    for c in site.components:
+        match = _RACK_NAME.match(c.name) if c.kind == "rack_row" else None
+        if match is not None and getattr(c, "racks", 0) == 1 and match["row"] not in taken:
+            racks.setdefault(match["row"], []).append(c)
+    rows = {row: m for row, m in racks.items() if len({c.zone for c in m}) == 1}
+    row_of = {c.name: row for row, members in rows.items() for c in members}
+    for c in site.components:
+        match = _TOR_NAME.match(c.name) if c.kind == "leaf" else None
+        if match is not None and match["rack"] in row_of:
+            row_of[c.name] = row_of[match["rack"]]
+    members: dict[str, list[AnyComponent]] = {}
+    units: list[AnyComponent | RowGroup | str] = []
+    for c in site.components:
+        row = row_of.get(c.name)
+        if row is None:
+            units.append(c)
+            continue
+        if row not in members:
+            members[row] = []
+            units.append(row)
+        members[row].append(c)
+    return [
+        RowGroup(u, members[u][0].zone, tuple(members[u])) if isinstance(u, str) else u
+        for u in units
+    ]
+
+
+def row_inputs(site: Site, group: RowGroup) -> dict[str, Any]:
+    """The inputs of a row-of-racks resource: totals and every member's inputs."""
+    racks = [c for c in group.members if c.kind == "rack_row"]
+    return {
+        "site": site.name,
+        "kind": "rack_row",
+        "zone": group.zone,
+        "racks": sum(getattr(c, "racks", 0) for c in racks),
+        "servers": sum(getattr(c, "servers", 0) for c in racks),
+        "itLoadKw": float(sum(getattr(c, "it_load_kw", 0.0) for c in racks)),
+        "members": [
+            {"name": c.name, **{k: v for k, v in component_inputs(site, c).items() if k != "site"}}
+            for c in group.members
+        ],
+    }
+
+
+def component_names(fleet: Fleet) -> set[str]:
+    """Every component name of the fleet (names are unique fleet-wide)."""
+    return {c.name for site in fleet.sites for c in site.components}
+
+
 @dataclass(frozen=True)
 class ResourceSpec:
     """One resource a fleet declares: type token, name, the key of its parent, inputs."""
@@ -234,6 +327,7 @@ def fleet_resources(fleet: Fleet) -> dict[str, ResourceSpec]:
         out[spec.key] = spec
         return spec.key
 
+    taken = component_names(fleet)
     root = add(ResourceSpec(FLEET_TYPE, fleet.name, None, fleet_inputs(fleet)))
     regions = {
         region.name: add(
@@ -254,13 +348,16 @@ def fleet_resources(fleet: Fleet) -> dict[str, ResourceSpec]:
                     zone_inputs(site, zone),
                 )
             )
-        for component in site.components:
+        for unit in resource_units(site, taken):
+            if isinstance(unit, RowGroup):
+                add(ResourceSpec(ROW_TYPE, unit.row, zone_keys[unit.zone], row_inputs(site, unit)))
+                continue
             add(
                 ResourceSpec(
-                    component_type(component),
-                    component.name,
-                    zone_keys[component.zone],
-                    component_inputs(site, component),
+                    component_type(unit),
+                    unit.name,
+                    zone_keys[unit.zone],
+                    component_inputs(site, unit),
                 )
             )
     for service in fleet.services:
@@ -326,6 +423,9 @@ def fleet_from_resources(resources: Iterable[tuple[str, str, Mapping[str, Any]]]
             zones.append(fields)
         elif type_token == SERVICE_TYPE:
             fleet["services"].append({"name": name, **fields})
+        elif type_token == ROW_TYPE and "members" in fields:  # a row of racks
+            for member in fields["members"]:
+                components.append({"site": fields.get("site", ""), **member})
         elif type_token in _COMPONENT_TOKENS:
             fields.pop(DERIVED_KEY, None)  # what the twin derived: not part of the model
             components.append({"name": name, **fields})
