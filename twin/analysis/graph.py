@@ -283,6 +283,18 @@ def compile_fleet(fleet: Fleet) -> CompiledGraph:
     gate_suppliers: list[list[int]] = []
     gate_weights: list[list[float]] = []
     owner_gate_counts: list[int] = []
+    capacity: dict[str, list[float]] = {}  # resource → each component's capacity of it
+
+    def capacities(resource: str) -> list[float]:
+        if resource not in capacity:
+            capacity[resource] = [
+                float(comp.capacity_for(resource) or 0.0)  # type: ignore[arg-type]
+                for _, comp in pairs
+            ]
+        return capacity[resource]
+
+    # identical groups (a hall's CRAHs listed by every rack in it) are resolved once
+    resolved: dict[tuple[object, ...], tuple[list[int], list[float]]] = {}
     for c, (_, comp) in enumerate(pairs):
         owner_gate_counts.append(len(comp.requires))
         for req in comp.requires:
@@ -290,14 +302,17 @@ def compile_fleet(fleet: Fleet) -> CompiledGraph:
             gate_threshold.append(float(req.threshold))
             gate_is_capacity.append(req.is_capacity_gate)
             gate_resource.append(req.resource)
-            sup = [cindex[s] for s in req.suppliers]
+            key = (req.resource, req.is_capacity_gate, tuple(req.suppliers))
+            if key not in resolved:
+                sup = [cindex[s] for s in req.suppliers]
+                if req.is_capacity_gate:
+                    caps = capacities(req.resource)
+                    resolved[key] = (sup, [caps[s] for s in sup])
+                else:
+                    resolved[key] = (sup, [1.0] * len(sup))
+            sup, weights = resolved[key]
             gate_suppliers.append(sup)
-            if req.is_capacity_gate:
-                gate_weights.append(
-                    [float(pairs[s][1].capacity_for(req.resource) or 0.0) for s in sup]
-                )
-            else:
-                gate_weights.append([1.0] * len(sup))
+            gate_weights.append(weights)
     gate_ptr, gate_supplier = _csr(gate_suppliers)
     gate_weight = np.fromiter(
         (w for ws in gate_weights for w in ws), dtype=np.float64, count=len(gate_supplier)
@@ -305,16 +320,11 @@ def compile_fleet(fleet: Fleet) -> CompiledGraph:
     owner_gate_ptr = np.zeros(n + 1, dtype=_INT)
     owner_gate_ptr[1:] = np.cumsum(owner_gate_counts, dtype=_INT)
 
-    feeds: list[list[int]] = [[] for _ in range(n)]
-    feeds_w: list[list[float]] = [[] for _ in range(n)]
-    for g, (sup, ws) in enumerate(zip(gate_suppliers, gate_weights, strict=True)):
-        for s, w in zip(sup, ws, strict=True):
-            feeds[s].append(g)
-            feeds_w[s].append(w)
-    feeds_ptr, feeds_gate = _csr(feeds)
-    feeds_weight = np.fromiter(
-        (w for ws in feeds_w for w in ws), dtype=np.float64, count=len(feeds_gate)
-    )
+    # the reverse index: a stable sort by supplier keeps each supplier's gates ascending
+    by_supplier = np.argsort(gate_supplier, kind="stable")
+    feeds_gate = np.repeat(np.arange(len(gate_owner), dtype=_INT), np.diff(gate_ptr))[by_supplier]
+    feeds_weight = gate_weight[by_supplier]
+    feeds_ptr = np.searchsorted(gate_supplier[by_supplier], np.arange(n + 1)).astype(_INT)
 
     is_row = np.array([comp.kind == "rack_row" for _, comp in pairs], dtype=bool)
     row_load = np.array(
