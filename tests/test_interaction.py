@@ -24,7 +24,7 @@ def _claim_holds_for_every_pair(fleet: Fleet) -> int:
     base = sorted(g.component_index[n] for n in transient_sources(fleet))
     n = g.n_components
     inter = interactions(twin, [(i,) for i in range(n)], base)
-    interacting = {tuple(p) for chunk in inter.pairs(chunk=7) for p in chunk.tolist()}
+    interacting = {tuple(p) for chunk, _ in inter.pairs(chunk=7) for p in chunk.tolist()}
     singles = ev.evaluate_many([[*base, i] for i in range(n)])
     quiet = [p for p in combinations(range(n), 2) if p not in interacting]
     for start in range(0, len(quiet), 20_000):
@@ -66,7 +66,7 @@ def test_the_claim_holds_against_the_naive_reference(fleet):
     storage = transient_sources(fleet)
     base = sorted(g.component_index[n] for n in storage)
     inter = interactions(twin, [(i,) for i in range(g.n_components)], base)
-    interacting = {tuple(p) for chunk in inter.pairs() for p in chunk.tolist()}
+    interacting = {tuple(p) for chunk, _ in inter.pairs() for p in chunk.tolist()}
     names = g.component_names
     for a, b in combinations(range(g.n_components), 2):
         if (a, b) in interacting:
@@ -97,6 +97,17 @@ def test_pruned_n2_finds_the_critical_pairs_of_full_enumeration(fleet):
     assert propagated <= total
 
 
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fleet=networked_fleets())
+def test_pruned_n2_matches_full_enumeration_on_networked_fleets(fleet):
+    """Carriers, backbones, quorums, standbys and controllers at other sites: the
+    per-service keys and the closed form still find exactly the critical pairs."""
+    pruned, _, propagated = _critical(fleet, prune=True)
+    every, total, _ = _critical(fleet, prune=False)
+    assert pruned == every
+    assert propagated <= total
+
+
 def test_pruned_n2_of_pangyo_matches_every_pair_and_propagates_few():
     fleet = build_stack("pangyo-2022")
     pruned, total, propagated = _critical(fleet, prune=True)
@@ -107,7 +118,7 @@ def test_pruned_n2_of_pangyo_matches_every_pair_and_propagates_few():
 
 def test_pairs_stream_in_order_and_in_chunks():
     chunks = list(every_pair(6, among=np.array([1, 0, 1, 1, 1, 1], dtype=bool), chunk=3))
-    pairs = [tuple(p) for c in chunks for p in c.tolist()]
+    pairs = [tuple(p) for c, _ in chunks for p in c.tolist()]
     assert pairs == list(combinations([0, 2, 3, 4, 5], 2))
     assert len(chunks) > 1
 

@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from twin.analysis.engine import BatchEvaluation
+from twin.analysis.engine import BatchEvaluation, Evaluation
 from twin.analysis.fire import ORIGIN_ORDER, FireReach, fire_origins, fire_reach
 from twin.analysis.graph import EPSILON
-from twin.analysis.interaction import every_pair, interactions, service_inputs
+from twin.analysis.interaction import every_pair, interactions, service_inputs, service_rows
 from twin.analysis.twin import Twin, as_twin
 from twin.model import COMPONENT_TYPES, SCHEMA_VERSION, Fleet
 
@@ -199,7 +199,8 @@ class ContingencyReport:
     single_events: list[SingleEvent] = field(default_factory=list)
     """Single events that take IT or a service down, most harmful first."""
     pairs_propagated: int = 0
-    """Pairs run through the engine: the interacting ones when pruned, else all."""
+    """Pairs propagated in full by the engine (pruned: the interacting pairs the closed
+    form could not clear; unpruned: every pair)."""
 
     @property
     def harmful_common_cause(self) -> list[Impact]:
@@ -288,7 +289,7 @@ def contingency(
     graph = twin.graph
     base = sorted(graph.component_index[n] for n in twin.transient_sources)
     baseline = ev.evaluate(base)
-    context = _Context(twin, baseline.up, baseline.served, full=full)
+    context = _Context(twin, baseline, full=full)
     if full:
         max_listed = None
     names = graph.component_names
@@ -308,7 +309,7 @@ def contingency(
         progress(len(singles), len(singles))
     spofs = [imp for imp in impacts if imp.harmful]
 
-    pairs_total = pairs_done = 0
+    pairs_total = pairs_done = propagated = 0
     critical: list[Impact] = []
     critical_count = 0
     notes = [
@@ -326,14 +327,26 @@ def contingency(
         pairs_total = n_pool * (n_pool - 1) // 2
         if prune:
             # neither is harmful alone: a pair that does not interact is harmless
-            inter = interactions(twin, singles, base)
+            inter = interactions(twin, singles, base, by_service=True)
             chunks = inter.pairs(among=pool, chunk=PAIR_CHUNK)
             to_run = inter.count_pairs(pool) if progress else pairs_total
+            loss = context.service_loss(singles, base)
         else:
             chunks = every_pair(len(names), among=pool, chunk=PAIR_CHUNK)
             to_run = pairs_total
-        for part in chunks:
-            harmful = np.flatnonzero(context.screen(part, base))
+        for part, service_only in chunks:
+            harmful_mask = np.zeros(len(part), dtype=bool)
+            full_path = np.flatnonzero(~service_only)
+            if service_only.any():
+                # sharing only services' inputs: capacity lost adds up (closed form);
+                # what it cannot clear is propagated in full
+                by_form = np.flatnonzero(service_only)
+                unclear = by_form[context.maybe_harmful(loss, part[by_form])]
+                full_path = np.union1d(full_path, unclear)
+            if full_path.size:
+                harmful_mask[full_path] = context.screen(part[full_path], base)
+                propagated += len(full_path)
+            harmful = np.flatnonzero(harmful_mask)
             critical_count += len(harmful)
             room = len(harmful) if max_listed is None else max(0, max_listed - len(critical))
             listed = part[harmful[:room]]
@@ -353,9 +366,9 @@ def contingency(
                 else ""
             )
             + (
-                f"; {pairs_done} interacting pairs propagated, the other "
-                f"{pairs_total - pairs_done} are provably harmless (no common gate, not both "
-                "touching what services read)"
+                f"; {pairs_done} interact ({propagated} propagated in full, the rest cleared "
+                f"by the capacity they take), the other {pairs_total - pairs_done} provably "
+                "harmless (no common gate or service input, no link cut that changes reach)"
                 if prune
                 else ""
             )
@@ -376,7 +389,7 @@ def contingency(
         single_points_of_failure=spofs,
         critical_pairs=critical,
         pairs_evaluated=pairs_total,
-        pairs_propagated=pairs_done,
+        pairs_propagated=propagated,
         common_cause=common,
         notes=notes,
         single_failures=impacts if full else None,
@@ -434,13 +447,13 @@ class _Context:
     service already short of capacity, at baseline is not blamed on the failure.
     """
 
-    def __init__(
-        self, twin: Twin, base_up: np.ndarray, base_served: np.ndarray, full: bool = False
-    ) -> None:
+    def __init__(self, twin: Twin, baseline: Evaluation, full: bool = False) -> None:
         self.full = full
         graph = twin.graph
         self.graph = graph
-        self.base_served = base_served
+        base_up = baseline.up
+        self.base_served = baseline.served
+        self._baseline = baseline
         self.is_row = np.asarray(graph.is_row, dtype=bool)
         self.countable_row = self.is_row & base_up  # rows that can be lost
         self.racks = np.asarray(graph.row_racks)
@@ -448,10 +461,83 @@ class _Context:
         self.load = np.asarray(graph.row_it_load_kw, dtype=float)
         self.transient = {graph.component_index[n] for n in twin.transient_sources}
         self.evaluator = twin.evaluator
+        self.twin = twin
         self.reads = service_inputs(twin)
+        # the closed form of maybe_harmful: per replica its rows and the capacity one row
+        # carries when the replica counts at the baseline; per service its replicas, and
+        # those whose loss could change its quorum or promotion (its controller's too)
+        n_rep, m = graph.n_replicas, graph.n_services
+        self._replica_rows = np.diff(graph.replica_row_ptr)
+        service_of = np.asarray(graph.replica_service)
+        counted = np.zeros(n_rep, dtype=bool)
+        serving = np.zeros(n_rep)
+        if baseline.replica_reachable is not None:
+            for r in range(n_rep):
+                s = int(service_of[r])
+                counted[r] = not graph.replica_rebuild[r] and (
+                    bool(graph.replica_active[r]) or bool(baseline.promoted[s])
+                )
+                serving[r] = baseline.replica_serving(r)
+        counted &= serving > 0
+        capacity = np.asarray(graph.replica_capacity_rps, dtype=float)
+        self._row_share = np.where(counted, capacity / np.maximum(self._replica_rows, 1), 0.0)
+        self._replica_of = np.zeros((m, n_rep))
+        self._replica_of[service_of, np.arange(n_rep)] = 1.0
+        self._capacity = self._replica_of @ np.where(counted, capacity * serving, 0.0)
+        self._relevant = self._replica_of.astype(np.int64)
+        for s in range(m):
+            controller = int(graph.service_controller[s])
+            if controller >= 0:
+                self._relevant[s] |= self._replica_of[controller].astype(np.int64)
+        self._demand = np.asarray(graph.service_demand_rps, dtype=float)
 
     def _services_hurt(self, served: np.ndarray) -> np.ndarray:
         return np.flatnonzero(served < self.base_served - EPSILON)
+
+    def service_loss(
+        self, failures: list[tuple[int, ...]], base: list[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per failure: how many rows of each replica its delta takes down, and whether it
+        touches each service's inputs (the keys of ``interactions(by_service=True)``)."""
+        g = self.graph
+        row_ptr, row_service = service_rows(self.twin)
+        ptr, down = self.evaluator.down_deltas(failures, base)
+        owner = np.repeat(np.arange(len(failures)), np.diff(ptr))
+        lost = np.zeros((len(failures), g.n_replicas), dtype=np.int64)
+        per = np.diff(g.row_replica_ptr)[down]
+        starts = np.repeat(g.row_replica_ptr[down] - (np.cumsum(per) - per), per)
+        replicas = g.row_replica[starts + np.arange(int(per.sum()))]
+        np.add.at(lost, (np.repeat(owner, per), replicas), 1)
+        per = np.diff(row_ptr)[down]
+        starts = np.repeat(row_ptr[down] - (np.cumsum(per) - per), per)
+        touch = np.zeros((len(failures), g.n_services), dtype=bool)
+        touch[np.repeat(owner, per), row_service[starts + np.arange(int(per.sum()))]] = True
+        return lost, touch
+
+    def maybe_harmful(self, loss: tuple[np.ndarray, np.ndarray], pairs: np.ndarray) -> np.ndarray:
+        """For pairs that share only services' inputs (no gate, no link on either side),
+        neither harmful alone: False where the pair is provably harmless.
+
+        A service whose inputs only one member touches keeps that member's own share,
+        at or above its baseline served fraction. For a service both touch: if the pair
+        leaves a row up in every replica of it and of its failover controller, every
+        quorum, promotion and network fact is the baseline's, so its share is the
+        capacity counted at the baseline minus what each member takes (rows lost add up;
+        an overestimate when both take the same row, so never a miss). When every
+        shared service keeps at least its baseline share, every served fraction stays at
+        the baseline (they are a greatest fixpoint below the shares). Anything else is
+        left to the engine.
+        """
+        lost, touch = loss
+        a, b = pairs[:, 0], pairs[:, 1]
+        shared = touch[a] & touch[b]
+        rows = lost[a] + lost[b]
+        wiped = ((rows >= self._replica_rows).astype(np.int64) @ self._relevant.T) > 0
+        capacity = self._capacity - (rows * self._row_share) @ self._replica_of.T
+        own = np.minimum(1.0, capacity / self._demand)
+        short = own < self.base_served - EPSILON
+        out: np.ndarray = (shared & (wiped | short)).any(axis=1)
+        return out
 
     def screen(self, failed: np.ndarray, base: list[int]) -> np.ndarray:
         """Per failure set (a row of component indices each): does it take down a row

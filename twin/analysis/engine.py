@@ -527,7 +527,7 @@ class Evaluator:
             (c for sc in scenarios for c in sc), dtype=np.int64, count=int(lengths.sum())
         )
         keep = ~base_down[comps]
-        frontier = np.unique(owner[keep] * n + comps[keep])
+        frontier = _distinct(owner[keep] * n + comps[keep])
         parts = [frontier]
         # state of the scenarios still propagating only: most stop after one level
         active_down = frontier
@@ -541,20 +541,29 @@ class Evaluator:
                 break
             entry = np.repeat(feeds_ptr[fc] - (np.cumsum(per) - per), per) + np.arange(total)
             keys = np.repeat(fs, per) * n_gates + feeds_gate[entry]
-            acc_keys, inverse = np.unique(np.concatenate((acc_keys, keys)), return_inverse=True)
-            acc_vals = np.bincount(inverse, weights=np.concatenate((acc_vals, feeds_weight[entry])))
-            touched = np.unique(keys)
+            # this level's decrements per (scenario, gate), merged into the running sums
+            order = np.argsort(keys, kind="stable")
+            keys, weights = keys[order], feeds_weight[entry][order]
+            first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+            touched = keys[first]
+            lost = np.add.reduceat(weights, first) if len(keys) else weights
+            at = np.searchsorted(acc_keys, touched)
+            known = at < len(acc_keys)
+            known[known] = acc_keys[at[known]] == touched[known]
+            lost[known] += acc_vals[at[known]]
+            acc_vals[at[known]] = lost[known]
+            acc_keys = np.insert(acc_keys, at[~known], touched[~known])
+            acc_vals = np.insert(acc_vals, at[~known], lost[~known])
             ts, tg = np.divmod(touched, n_gates)
-            lost = acc_vals[np.searchsorted(acc_keys, touched)]
             flips = base_met[tg] & (base_sum[tg] - lost < thr_low[tg])
             owners = g.gate_owner[tg[flips]]
             fresh = ~base_down[owners]
-            candidates = np.unique(ts[flips][fresh] * n + owners[fresh])
+            candidates = _distinct(ts[flips][fresh] * n + owners[fresh])
             frontier = candidates[~np.isin(candidates, active_down, assume_unique=True)]
             if not frontier.size:
                 break
             parts.append(frontier)
-            going = np.unique(frontier // n)
+            going = _distinct(frontier // n)
             still = np.isin(acc_keys // n_gates, going)
             acc_keys, acc_vals = acc_keys[still], acc_vals[still]
             active_down = np.union1d(active_down[np.isin(active_down // n, going)], frontier)
@@ -1025,6 +1034,15 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values; a sort, which beats numpy's hashing ``unique`` on the
+    million-entry integer keys of :meth:`Evaluator.down_deltas`."""
+    values = np.sort(values)
+    if values.size:
+        values = values[np.r_[True, values[1:] != values[:-1]]]
+    return values
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:

@@ -29,6 +29,20 @@ Hence a pair in which neither failure is harmful alone and which does not intera
 harmless: N-2 needs to evaluate only the interacting pairs (a few per cent of them on
 real designs), and a cut-set search only those for new minimal cut sets. The tests
 check this against full enumeration.
+
+Finer, for N-2 (``by_service``; sound when neither failure alone lowers any service)
+-----------------------------------------------------------------------------------
+What the services read is split into one key per service — the rows of its replicas
+and of its failover controller's replicas — and one key for the links; a failure that
+alone changes reachability (which replicas reach users, which sites reach each other)
+touches every service. A pair sharing no gate and no key goes down as the union (the
+claim above), every service's own share is the one it has with the member that
+touches its inputs (or the baseline's), hence at least its baseline served fraction
+(each failure alone leaves every service at the baseline), and the served fractions,
+the greatest fixpoint below those shares, stay at the baseline: the pair is harmless.
+Pairs that share only service keys go to a closed form in
+:meth:`twin.analysis.contingency._Context.maybe_harmful` (capacity lost adds up),
+the rest to the engine.
 """
 
 from __future__ import annotations
@@ -39,83 +53,147 @@ import numpy as np
 
 from twin.analysis.twin import Twin
 
-__all__ = ["Interactions", "every_pair", "interactions", "service_inputs"]
+__all__ = [
+    "Interactions",
+    "every_pair",
+    "interactions",
+    "service_inputs",
+    "service_rows",
+]
 
 
 class Interactions:
-    """The gates each failure's delta touches, and whether it touches what services read.
+    """What each failure's delta touches, as keys: the gates it feeds and what the
+    services read (one key for all of it, or with ``by_service`` one per service and
+    one for the links).
 
-    Built from one batch evaluation of every failure set (components only). Memory is
-    O(total delta size × gates per supplier), never O(failures²) or
-    O(failures × gates).
+    Two failures interact when they share a key. Memory is O(total delta size × gates
+    per supplier), never O(failures²) or O(failures × gates).
     """
 
-    def __init__(self, touched_ptr: np.ndarray, touched_gate: np.ndarray, reads: np.ndarray):
+    def __init__(
+        self,
+        touched_ptr: np.ndarray,
+        touched_key: np.ndarray,
+        n_gates: int,
+        n_services: int,
+        reach: np.ndarray,
+    ) -> None:
         self.touched_ptr = touched_ptr
-        self.touched_gate = touched_gate
-        self.reads = reads
-        n_gates = int(touched_gate.max()) + 1 if touched_gate.size else 0
-        owners = np.repeat(np.arange(len(reads), dtype=np.int64), np.diff(touched_ptr))
-        order = np.argsort(touched_gate, kind="stable")
-        self._by_gate = owners[order]
-        self._gate_ptr = np.searchsorted(touched_gate[order], np.arange(n_gates + 1))
-        self._readers = np.flatnonzero(reads)
+        self.touched_key = touched_key
+        self.n_gates = n_gates
+        self.n_services = n_services
+        self.reach = reach
+        """Per failure: does it alone change who reaches whom (users, other sites)?"""
+        n_keys = int(touched_key.max()) + 1 if touched_key.size else 0
+        owners = np.repeat(np.arange(len(reach), dtype=np.int64), np.diff(touched_ptr))
+        order = np.argsort(touched_key, kind="stable")
+        self._by_key = owners[order]  # ascending within a key
+        self._key_ptr = np.searchsorted(touched_key[order], np.arange(n_keys + 1))
 
     def __len__(self) -> int:
-        return len(self.reads)
+        return len(self.reach)
 
-    def gates_of(self, x: int) -> np.ndarray:
-        """Gates with a supplier in failure ``x``'s delta."""
-        return self.touched_gate[self.touched_ptr[x] : self.touched_ptr[x + 1]]
+    def keys_of(self, x: int) -> np.ndarray:
+        """Keys failure ``x``'s delta touches (ascending): gate indices, then
+        ``n_gates + s`` for service ``s``'s inputs, then ``n_gates + n_services`` for
+        the links."""
+        return self.touched_key[self.touched_ptr[x] : self.touched_ptr[x + 1]]
 
-    def partners(self, x: int, among: np.ndarray | None = None) -> np.ndarray:
-        """Failures ``y > x`` (ascending) that interact with ``x``.
+    def _after(self, key: int, x: int) -> np.ndarray:
+        part = self._by_key[self._key_ptr[key] : self._key_ptr[key + 1]]
+        return part[np.searchsorted(part, x, side="right") :]
+
+    def partners(self, x: int, among: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Failures ``y > x`` (ascending) that interact with ``x``, and per partner
+        whether they share only services' inputs (no gate, not both a link, neither
+        changing reachability alone).
 
         ``among`` (a boolean mask over failures) restricts the answer.
         """
-        gates = self.gates_of(x)
-        parts = [self._by_gate[self._gate_ptr[g] : self._gate_ptr[g + 1]] for g in gates.tolist()]
-        if self.reads[x]:
-            parts.append(self._readers)
-        if not parts:
-            return np.empty(0, dtype=np.int64)
-        found = np.unique(np.concatenate(parts))
-        found = found[found > x]
+        keys = self.keys_of(x).tolist()
+        services_from = self.n_gates
+        full = [
+            self._after(k, x)
+            for k in keys
+            if k < services_from or k >= services_from + self.n_services
+        ]
+        shared = [
+            self._after(k, x) for k in keys if services_from <= k < services_from + self.n_services
+        ]
+        via_full = _sorted_unique(full)
+        found = _sorted_unique([via_full, *shared]) if shared else via_full
         if among is not None:
             found = found[among[found]]
-        return found
+        if self.reach[x]:
+            return found, np.zeros(len(found), dtype=bool)
+        service_only = ~np.isin(found, via_full, assume_unique=True) & ~self.reach[found]
+        return found, service_only
 
-    def pairs(self, among: np.ndarray | None = None, chunk: int = 20_000) -> Iterator[np.ndarray]:
+    def pairs(
+        self, among: np.ndarray | None = None, chunk: int = 20_000
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Every interacting pair ``(x, y)``, ``x < y``, streamed in arrays of about
-        ``chunk`` rows (shape ``(k, 2)``), in lexicographic order."""
-        buffered: list[np.ndarray] = []
+        ``chunk`` rows (shape ``(k, 2)``), in lexicographic order, each with the
+        service-only flags of :meth:`partners`."""
+        buffered: list[tuple[np.ndarray, np.ndarray]] = []
         size = 0
         for x in range(len(self)):
             if among is not None and not among[x]:
                 continue
-            ys = self.partners(x, among)
+            ys, flags = self.partners(x, among)
             if ys.size:
-                buffered.append(np.column_stack((np.full(ys.size, x, dtype=np.int64), ys)))
+                pairs = np.column_stack((np.full(ys.size, x, dtype=np.int64), ys))
+                buffered.append((pairs, flags))
                 size += ys.size
             if size >= chunk:
-                yield np.concatenate(buffered)
+                yield _joined(buffered)
                 buffered, size = [], 0
         if buffered:
-            yield np.concatenate(buffered)
+            yield _joined(buffered)
 
     def count_pairs(self, among: np.ndarray | None = None) -> int:
         """How many pairs :meth:`pairs` yields, without building them."""
         return sum(
-            int(self.partners(x, among).size) for x in range(len(self)) if among is None or among[x]
+            int(self.partners(x, among)[0].size)
+            for x in range(len(self))
+            if among is None or among[x]
         )
 
 
+def _sorted_unique(parts: list[np.ndarray]) -> np.ndarray:
+    """The union of ascending arrays, ascending (a sort, not a hash: small inputs)."""
+    if not parts:
+        return np.empty(0, dtype=np.int64)
+    if len(parts) == 1:
+        return parts[0]
+    joined = np.sort(np.concatenate(parts))
+    if joined.size:
+        joined = joined[np.r_[True, joined[1:] != joined[:-1]]]
+    return joined
+
+
+def _joined(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    return np.concatenate([p for p, _ in parts]), np.concatenate([f for _, f in parts])
+
+
 def interactions(
-    twin: Twin, failures: Sequence[Sequence[int]], base: Sequence[int] = ()
+    twin: Twin,
+    failures: Sequence[Sequence[int]],
+    base: Sequence[int] = (),
+    by_service: bool = False,
 ) -> Interactions:
     """The interaction data of each failure set in ``failures`` (component indices),
-    on top of the baseline failed set ``base``."""
+    on top of the baseline failed set ``base``.
+
+    ``by_service`` refines what the services read into one key per service and one
+    for the links (see :func:`twin.analysis.contingency.contingency` for when that is
+    sound): a row is an input of every service with a replica on it and of every
+    service those control; failures taking links down share the link key; a failure
+    that alone changes who reaches whom touches every service.
+    """
     g = twin.graph
+    n_gates, n_services = g.n_gates, g.n_services
     ptr, down = twin.evaluator.down_deltas(failures, base)
     owner = np.repeat(np.arange(len(failures), dtype=np.int64), np.diff(ptr))
     # every (failure, gate) with a supplier of the gate in the failure's delta
@@ -123,13 +201,82 @@ def interactions(
     per_entry = feeds[down]
     entry_owner = np.repeat(owner, per_entry)
     offsets = np.repeat(g.feeds_ptr[down] - (np.cumsum(per_entry) - per_entry), per_entry)
-    entry_gate = g.feeds_gate[offsets + np.arange(int(per_entry.sum()))]
-    key = np.unique(entry_owner * (g.n_gates + 1) + entry_gate)
-    touched_owner, touched_gate = np.divmod(key, g.n_gates + 1)
+    entry_key = g.feeds_gate[offsets + np.arange(int(per_entry.sum()))]
+    reach = np.zeros(len(failures), dtype=bool)
+    link_key = n_gates + n_services
+    if by_service:
+        link = np.zeros(g.n_components, dtype=bool)
+        link[g.site_carrier] = True
+        link[g.backbone_link] = True
+        links = np.zeros(len(failures), dtype=bool)
+        np.logical_or.at(links, owner, link[down])
+        linked = np.flatnonzero(links)
+        reach[linked] = _changes_reach(twin, [failures[x] for x in linked], base)
+        row_ptr, row_service = service_rows(twin)
+        per_row = np.diff(row_ptr)[down]
+        row_owner = np.repeat(owner, per_row)
+        starts = np.repeat(row_ptr[down] - (np.cumsum(per_row) - per_row), per_row)
+        service_key = n_gates + row_service[starts + np.arange(int(per_row.sum()))]
+        reachers = np.flatnonzero(reach)
+        entry_owner = np.concatenate(
+            (entry_owner, row_owner, np.repeat(reachers, n_services), linked)
+        )
+        entry_key = np.concatenate(
+            (
+                entry_key,
+                service_key,
+                np.tile(n_gates + np.arange(n_services, dtype=np.int64), len(reachers)),
+                np.full(len(linked), link_key, dtype=np.int64),
+            )
+        )
+    else:
+        reads = np.zeros(len(failures), dtype=bool)
+        np.logical_or.at(reads, owner, service_inputs(twin)[down])
+        readers = np.flatnonzero(reads)
+        entry_owner = np.concatenate((entry_owner, readers))
+        entry_key = np.concatenate((entry_key, np.full(len(readers), link_key, dtype=np.int64)))
+    width = link_key + 1
+    key = np.sort(entry_owner * width + entry_key)
+    key = key[np.r_[True, key[1:] != key[:-1]]] if key.size else key
+    touched_owner, touched_key = np.divmod(key, width)
     touched_ptr = np.searchsorted(touched_owner, np.arange(len(failures) + 1))
-    reads = np.zeros(len(failures), dtype=bool)
-    np.logical_or.at(reads, owner, service_inputs(twin)[down])
-    return Interactions(touched_ptr.astype(np.int64), touched_gate.astype(np.int64), reads)
+    return Interactions(
+        touched_ptr.astype(np.int64), touched_key.astype(np.int64), n_gates, n_services, reach
+    )
+
+
+def _changes_reach(twin: Twin, failures: list[Sequence[int]], base: Sequence[int]) -> np.ndarray:
+    """Per failure: does it change which replicas reach users or which sites reach each
+    other, against the baseline?"""
+    ev = twin.evaluator
+    baseline = ev.evaluate(list(base))
+    out = np.zeros(len(failures), dtype=bool)
+    for k, failure in enumerate(failures):
+        state = ev.evaluate([*base, *failure])
+        out[k] = not (
+            np.array_equal(state.replica_reachable, baseline.replica_reachable)
+            and np.array_equal(state.site_group, baseline.site_group)
+        )
+    return out
+
+
+def service_rows(twin: Twin) -> tuple[np.ndarray, np.ndarray]:
+    """CSR component → the services that read it: those with a replica on it and those
+    they are the failover controller of."""
+    g = twin.graph
+    controls = [
+        g.controls_idx[g.controls_ptr[s] : g.controls_ptr[s + 1]].tolist()
+        for s in range(g.n_services)
+    ]
+    per_row: list[list[int]] = [[] for _ in range(g.n_components)]
+    for r in range(g.n_replicas):
+        s = int(g.replica_service[r])
+        for row in g.replica_row[g.replica_row_ptr[r] : g.replica_row_ptr[r + 1]].tolist():
+            per_row[row].extend((s, *controls[s]))
+    lists = [sorted(set(services)) for services in per_row]
+    ptr = np.zeros(g.n_components + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(x) for x in lists])
+    return ptr, np.fromiter((s for x in lists for s in x), dtype=np.int64, count=int(ptr[-1]))
 
 
 def service_inputs(twin: Twin) -> np.ndarray:
@@ -146,9 +293,10 @@ def service_inputs(twin: Twin) -> np.ndarray:
 
 def every_pair(
     n: int, among: np.ndarray | None = None, chunk: int = 20_000
-) -> Iterator[np.ndarray]:
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Every pair ``(x, y)``, ``x < y < n`` (both in ``among`` when given), streamed like
-    :meth:`Interactions.pairs`: the unpruned enumeration, never materialised whole."""
+    :meth:`Interactions.pairs` (every flag False: nothing is known of them): the
+    unpruned enumeration, never materialised whole."""
     pool = np.arange(n, dtype=np.int64) if among is None else np.flatnonzero(among)
     buffered: list[np.ndarray] = []
     size = 0
@@ -158,7 +306,9 @@ def every_pair(
             buffered.append(np.column_stack((np.full(ys.size, x, dtype=np.int64), ys)))
             size += ys.size
         if size >= chunk:
-            yield np.concatenate(buffered)
+            joined = np.concatenate(buffered)
+            yield joined, np.zeros(len(joined), dtype=bool)
             buffered, size = [], 0
     if buffered:
-        yield np.concatenate(buffered)
+        joined = np.concatenate(buffered)
+        yield joined, np.zeros(len(joined), dtype=bool)

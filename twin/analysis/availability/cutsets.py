@@ -131,7 +131,7 @@ def cut_sets(model: ReliabilityModel, order: int = 2, prune: bool = True) -> Cut
             if prune
             else every_pair(len(processes), chunk=CHUNK)
         )
-        for chunk in pairs:
+        for chunk, _ in pairs:
             part = [
                 (a, b)
                 for a, b in chunk.tolist()
