@@ -295,7 +295,7 @@ class Dask(Scheduler):
                     threads_per_worker=1,
                     processes=True,
                     host="127.0.0.1",
-                    dashboard_address=None,
+                    dashboard_address="127.0.0.1:0",  # its HTTP server: any free port
                     silence_logs=logging.ERROR,
                 )
             except OSError as error:
