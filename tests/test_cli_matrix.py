@@ -82,6 +82,15 @@ def _matrix() -> list[Any]:
     )
     cases += _case("availability", ["--method", "cut-sets", "--order", "1"], "json", STACKS)
     cases += _case("report", ["--years", "200", "--seed", "1"], "markdown", ("lab",))
+    # --scheduler: two worker processes here (tests/test_scheduler.py checks the result is
+    # the single-process one); in process by name
+    cases += _case(
+        "availability",
+        ["--years", "600", "--method", "monte-carlo", "--scheduler", "local:2"],
+        "json",
+        ("lab",),
+    )
+    cases += _case("report", ["--years", "200", "--scheduler", "local"], "json", ("lab",))
     cases += _case("contingency", ["--order", "2"], "json", ("ansan",))
     cases += _case("contingency", ["--order", "2", "--all"], "json", ("lab",))
     cases += _case("contingency", ["--detail", "full"], "json", STACKS)

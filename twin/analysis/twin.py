@@ -60,6 +60,12 @@ class Twin:
     def __repr__(self) -> str:
         return f"Twin({self.fleet.name!r}, {self.graph.n_components} components)"
 
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the fleet's document at compile time: the same fleet, the same key
+        (what a worker of a distributed run caches its compiled twin under)."""
+        return self._fingerprint
+
     def is_stale(self) -> bool:
         """Whether the fleet's document differs from the one compiled (it cannot, unless
         someone bypassed the frozen models)."""

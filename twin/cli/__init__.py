@@ -27,6 +27,7 @@ from typing import Any, NoReturn
 
 from twin.analysis.availability import METHODS, TooLargeForExact, availability
 from twin.analysis.contingency import contingency
+from twin.analysis.scheduler import Scheduler, open_scheduler
 from twin.analysis.summary import summarize
 from twin.analysis.tier import tier_verdict
 from twin.analysis.timeline import simulate
@@ -36,6 +37,7 @@ from twin.cli.options import (
     Parser,
     add_detail,
     add_output,
+    add_scheduler,
     add_source,
     non_negative_float,
     non_negative_int,
@@ -242,19 +244,34 @@ def _too_large_is_usage() -> Iterator[None]:
         raise UsageError(f"--method exact: {exc}") from None
 
 
+def _scheduler(args: argparse.Namespace, monte_carlo: bool, why: str) -> Scheduler:
+    """The ``--scheduler`` asked for (connected, for a ``tcp://`` one); a cluster when no
+    Monte Carlo runs is a usage error, not silently ignored."""
+    if args.scheduler.kind != "in-process" and not monte_carlo:
+        raise UsageError(f"--scheduler {args.scheduler} shards the Monte Carlo run; {why}")
+    return open_scheduler(args.scheduler)
+
+
 def cmd_availability(args: argparse.Namespace) -> int:
-    twin = Twin(_fleet(args))
-    report = Report(source=_source_label(args), summary=summarize(twin.fleet))
-    with Progress("availability") as bar, _too_large_is_usage():
-        report.availability = availability(
-            twin,
-            years=args.years,
-            seed=args.seed,
-            method=args.method,
-            order=args.order,
-            shards=args.shards,
-            progress=lambda stage, d, t: bar.update(d, t, stage),
-        )
+    scheduler = _scheduler(
+        args,
+        args.method in ("auto", "monte-carlo"),
+        f"--method {args.method} runs none (use auto or monte-carlo)",
+    )
+    with scheduler:
+        twin = Twin(_fleet(args))
+        report = Report(source=_source_label(args), summary=summarize(twin.fleet))
+        with Progress("availability") as bar, _too_large_is_usage():
+            report.availability = availability(
+                twin,
+                years=args.years,
+                seed=args.seed,
+                method=args.method,
+                order=args.order,
+                shards=args.shards,
+                scheduler=scheduler,
+                progress=lambda stage, d, t: bar.update(d, t, stage),
+            )
     return _finish(args, twin, report, availability_table)
 
 
@@ -266,18 +283,21 @@ def cmd_report(args: argparse.Namespace) -> int:
             "--out-dir writes the JSON, Markdown and HTML reports; --out writes one: pick one"
         )
     _check_detail(args)
-    twin = Twin(_fleet(args))
-    fleet = twin.fleet
-    with Progress("report") as bar:
-        report = build_report(
-            twin,
-            _source_label(args),
-            order=args.order,
-            progress=lambda stage, d, t: bar.update(d, t, stage),
-            full=args.detail == "full",
-            years=args.years,
-            seed=args.seed,
-        )
+    scheduler = _scheduler(args, args.years is not None, "add --years N")
+    with scheduler:
+        twin = Twin(_fleet(args))
+        fleet = twin.fleet
+        with Progress("report") as bar:
+            report = build_report(
+                twin,
+                _source_label(args),
+                order=args.order,
+                progress=lambda stage, d, t: bar.update(d, t, stage),
+                full=args.detail == "full",
+                years=args.years,
+                seed=args.seed,
+                scheduler=scheduler,
+            )
     if not args.out_dir:
         return _finish(args, twin, report, report_table)
     evaluate_gates(report, parse_gates(args.fail_on), twin)
@@ -455,10 +475,11 @@ def build_parser() -> argparse.ArgumentParser:
     avail.add_argument(
         "--shards",
         type=positive_int,
-        default=1,
         metavar="K",
-        help="split the Monte Carlo run into K pieces (same result)",
+        help="split the Monte Carlo run into K pieces (same result; default 1, or one per "
+        "worker with --scheduler)",
     )
+    add_scheduler(avail)
     add_output(avail)
     avail.set_defaults(run=cmd_availability)
 
@@ -472,6 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="add N simulated years of Monte Carlo availability (default: cut sets only)",
     )
     rep.add_argument("--seed", type=non_negative_int, default=0, metavar="K", help="default 0")
+    add_scheduler(rep)
     rep.add_argument(
         "--out-dir", metavar="DIR", help="write JSON, Markdown and HTML reports into DIR"
     )

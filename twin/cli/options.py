@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import NoReturn
 
+from twin.analysis.scheduler import SchedulerError, SchedulerSpec, parse_scheduler
 from twin.sources import stack_names
 
 __all__ = [
@@ -13,11 +14,13 @@ __all__ = [
     "Parser",
     "add_detail",
     "add_output",
+    "add_scheduler",
     "add_source",
     "non_negative_float",
     "non_negative_int",
     "positive_float",
     "positive_int",
+    "scheduler_spec",
 ]
 
 EXIT_BAD_INPUT = 2
@@ -110,3 +113,22 @@ def positive_int(text: str) -> int:
 
 def non_negative_int(text: str) -> int:
     return _integer(text, low=0)
+
+
+def scheduler_spec(text: str) -> SchedulerSpec:
+    """``--scheduler``: local, local:N or tcp://HOST:PORT (checked before any work)."""
+    try:
+        return parse_scheduler(text)
+    except SchedulerError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("--scheduler ")) from None
+
+
+def add_scheduler(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scheduler",
+        type=scheduler_spec,
+        default=parse_scheduler(None),
+        metavar="local|local:N|tcp://HOST:PORT",
+        help="where the Monte Carlo shards run: this process (local, the default), N worker "
+        "processes here (local:N) or a dask cluster (tcp://HOST:PORT); same result",
+    )

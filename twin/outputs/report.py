@@ -18,6 +18,7 @@ from twin.analysis.availability import AvailabilityReport, availability
 from twin.analysis.contingency import ContingencyReport, contingency
 from twin.analysis.headroom import HeadroomRow, surge_headroom
 from twin.analysis.partitions import SrlgConsequence, srlg_consequences
+from twin.analysis.scheduler import Scheduler
 from twin.analysis.summary import FleetSummary, summarize
 from twin.analysis.tier import TierReport, tier_verdict
 from twin.analysis.timeline import Timeline, simulate
@@ -140,10 +141,11 @@ def build_report(
     full: bool = False,
     years: int | None = None,
     seed: int = 0,
+    scheduler: Scheduler | None = None,
 ) -> Report:
     """Run tier, contingency, the catalog's timelines, surge headroom and availability
     on ``fleet`` (availability by cut sets, or exact where small; ``years`` adds that
-    many Monte Carlo years with intervals)."""
+    many Monte Carlo years with intervals, on ``scheduler``'s workers when given)."""
     twin = as_twin(fleet)
     fleet = twin.fleet
     report = Report(source=source, summary=summarize(fleet))
@@ -168,6 +170,7 @@ def build_report(
         method="auto" if years else "cut-sets",
         years=years or 1,
         seed=seed,
+        scheduler=scheduler,
         progress=progress,
     )
     return report

@@ -39,6 +39,7 @@ from twin.analysis.availability.montecarlo import (
     merge,
     run_blocks,
 )
+from twin.analysis.scheduler import Scheduler, SharedFleet
 from twin.analysis.twin import Twin, as_twin
 from twin.model import Fleet
 
@@ -221,7 +222,8 @@ def availability(
     seed: int = 0,
     method: Method = "auto",
     order: int = 2,
-    shards: int = 1,
+    shards: int | None = None,
+    scheduler: Scheduler | None = None,
     progress: ProgressFn | None = None,
 ) -> AvailabilityReport:
     """Availability of each site's IT load and each service.
@@ -229,11 +231,13 @@ def availability(
     ``auto`` runs the cut sets (for the ranking) and then the exact enumeration where
     the system is small enough, Monte Carlo otherwise; the headline figure of each
     criterion comes from the most exact method that ran. ``shards`` splits the Monte
-    Carlo run into independent pieces (the result does not depend on it).
+    Carlo run into independent pieces (the result does not depend on it); a
+    distributed ``scheduler`` runs them on its workers, one piece per worker thread
+    unless ``shards`` says otherwise (default: in this process, one piece).
     """
     if years < 1:
         raise ValueError("years must be at least 1")
-    if shards < 1:
+    if shards is not None and shards < 1:
         raise ValueError("shards must be at least 1")
     twin = as_twin(source)
     model = ReliabilityModel(twin)
@@ -255,17 +259,23 @@ def availability(
     exact = exact_unavailability(model) if run_exact else None
     histories: Histories | None = None
     if run_mc:
-        parts = []
+        distributed = scheduler is not None and scheduler.distributed
+        if shards is None:
+            shards = scheduler.workers if scheduler is not None and distributed else 1
         pieces = shard_blocks(years, shards)
-        for k, blocks in enumerate(pieces):
+        if scheduler is not None and distributed:
+            histories = _monte_carlo_on(scheduler, twin, years, seed, pieces, progress)
+        else:
+            parts = []
+            for k, blocks in enumerate(pieces):
 
-            def tick(done: int, total: int, k: int = k) -> None:
-                if progress:
-                    label = "monte carlo" if shards == 1 else f"monte carlo shard {k + 1}"
-                    progress(label, done, total)
+                def tick(done: int, total: int, k: int = k) -> None:
+                    if progress:
+                        label = "monte carlo" if shards == 1 else f"monte carlo shard {k + 1}"
+                        progress(label, done, total)
 
-            parts.append(run_blocks(model, years, seed, blocks, tick))
-        histories = merge(parts)
+                parts.append(run_blocks(model, years, seed, blocks, tick))
+            histories = merge(parts)
     methods = ["cut-sets"] + (["exact"] if run_exact else []) + (["monte-carlo"] if run_mc else [])
     criteria = [
         _criterion(model, k, analysis, ranking[k], exact, histories)
@@ -277,12 +287,54 @@ def availability(
         criteria=criteria,
         years=years if run_mc else 0,
         seed=seed if run_mc else 0,
-        shards=shards if run_mc else 0,
+        shards=shards if run_mc and shards is not None else 0,
         order=order,
         fix_first=_fix_first(ranking),
         notes=_notes(model, order),
         sources=_sources(model),
     )
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """One shard of a Monte Carlo run, as sent to a worker."""
+
+    years: int
+    seed: int
+    blocks: range
+
+
+def _run_piece(fleet: SharedFleet, piece: _Piece) -> Histories:
+    """A worker's shard: the fleet's reliability model (built once per worker process),
+    walked over the piece's blocks."""
+    model = fleet.memo("reliability-model", ReliabilityModel)
+    return run_blocks(model, piece.years, piece.seed, piece.blocks)
+
+
+def _monte_carlo_on(
+    scheduler: Scheduler,
+    twin: Twin,
+    years: int,
+    seed: int,
+    pieces: list[range],
+    progress: ProgressFn | None,
+) -> Histories:
+    """The shards on the scheduler's workers, merged in block order: the same histories
+    as one process walking every block."""
+    label = f"monte carlo on {scheduler.spec}"
+
+    def tick(done: int, total: int) -> None:
+        if progress:
+            progress(label, done, total)
+
+    tick(0, len(pieces))
+    parts = scheduler.map(
+        _run_piece,
+        [_Piece(years, seed, blocks) for blocks in pieces],
+        shared=SharedFleet.of(twin),
+        progress=tick,
+    )
+    return merge(parts)
 
 
 def _criterion(
