@@ -198,6 +198,8 @@ class ContingencyReport:
     single_failures: list[Impact] | None = None  # with full detail: every N-1 result
     single_events: list[SingleEvent] = field(default_factory=list)
     """Single events that take IT or a service down, most harmful first."""
+    critical_pairs_found: int = 0
+    """How many critical pairs there are (``critical_pairs`` lists the first ones)."""
     pairs_propagated: int = 0
     """Pairs propagated in full by the engine (pruned: the interacting pairs the closed
     form could not clear; unpruned: every pair)."""
@@ -216,6 +218,7 @@ class ContingencyReport:
             "single_points_of_failure": [i.to_json() for i in self.single_points_of_failure],
             "pairs_evaluated": self.pairs_evaluated,
             "pairs_propagated": self.pairs_propagated,
+            "critical_pairs_found": self.critical_pairs_found,
             "critical_pairs": [i.to_json() for i in self.critical_pairs],
             "common_cause": [i.to_json() for i in self.common_cause],
             **(
@@ -390,6 +393,7 @@ def contingency(
         critical_pairs=critical,
         pairs_evaluated=pairs_total,
         pairs_propagated=propagated,
+        critical_pairs_found=critical_count,
         common_cause=common,
         notes=notes,
         single_failures=impacts if full else None,
