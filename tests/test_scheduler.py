@@ -19,6 +19,7 @@ from stacks import build_stack
 from twin.analysis.availability import availability, shard_blocks
 from twin.analysis.availability.model import ReliabilityModel
 from twin.analysis.availability.montecarlo import run_blocks
+from twin.analysis.contingency import contingency
 from twin.analysis.scheduler import (
     InProcess,
     Scheduler,
@@ -100,21 +101,22 @@ def test_bad_values_exit_2_through_the_command_line(command, text, capsys):
 @pytest.mark.parametrize(
     ("argv", "says"),
     [
-        (["report", "--stack", "lab", "--scheduler", "local:2"], "add --years N"),
+        (["report", "--stack", "lab", "--scheduler", "local:2"], "add --order 2 or --years N"),
+        (["contingency", "--stack", "lab", "--scheduler", "local:2"], "add --order 2"),
         (
             ["availability", "--stack", "lab", "--method", "cut-sets", "--scheduler", "local:2"],
-            "--method cut-sets runs none",
+            "--method cut-sets runs no Monte Carlo",
         ),
         (
             ["availability", "--stack", "lab", "--method", "exact", "--scheduler", "local:2"],
-            "--method exact runs none",
+            "--method exact runs no Monte Carlo",
         ),
     ],
 )
-def test_a_cluster_without_monte_carlo_is_a_usage_error(argv, says, capsys):
+def test_a_cluster_with_nothing_to_shard_is_a_usage_error(argv, says, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "--scheduler local:2 shards the Monte Carlo run" in err and says in err
+    assert "--scheduler local:2 shards N-2 and Monte Carlo" in err and says in err
 
 
 def test_in_process_is_accepted_everywhere(capsys):
@@ -260,3 +262,24 @@ def test_the_command_line_on_a_local_cluster_matches_one_process(tmp_path, capsy
 
 def test_scheduler_errors_are_usage_errors():
     assert issubclass(SchedulerError, UsageError)
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize(("stack", "prune"), [("pangyo-2022", True), ("lab", False)])
+def test_n2_on_two_workers_matches_one_process(cluster, stack, prune):
+    """Pairs sharded over the workers: the same critical pairs, counts and report."""
+    twin = Twin(build_stack(stack))
+    kwargs = {"order": 2, "all_pairs": True, "prune": prune, "max_listed": 50}
+    here = contingency(twin, **kwargs).to_json()
+    there = contingency(twin, scheduler=cluster, **kwargs).to_json()
+    assert here == there
+    assert here["critical_pairs_found"] > 0
+
+
+@pytest.mark.cluster
+def test_contingency_on_the_command_line_on_a_local_cluster(tmp_path, capsys):
+    base = ["contingency", "--stack", "ansan", "--order", "2", "--format", "json"]
+    assert main([*base, "--out", str(tmp_path / "one.json")]) == 0
+    assert main([*base, "--scheduler", "local:2", "--out", str(tmp_path / "two.json")]) == 0
+    capsys.readouterr()
+    assert (tmp_path / "one.json").read_bytes() == (tmp_path / "two.json").read_bytes()

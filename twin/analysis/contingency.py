@@ -14,9 +14,9 @@ kind, and which services suffer.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from twin.analysis.engine import BatchEvaluation, Evaluation
 from twin.analysis.fire import ORIGIN_ORDER, FireReach, fire_origins, fire_reach
 from twin.analysis.graph import EPSILON
 from twin.analysis.interaction import every_pair, interactions, service_inputs, service_rows
+from twin.analysis.scheduler import Scheduler, SharedFleet
 from twin.analysis.twin import Twin, as_twin
 from twin.model import COMPONENT_TYPES, SCHEMA_VERSION, Fleet
 
@@ -41,6 +42,7 @@ INFRASTRUCTURE_KINDS = frozenset(COMPONENT_TYPES) - {"rack_row"}
 """Everything but rack rows: the kinds N-2 pairs are drawn from by default."""
 
 ProgressFn = Callable[[int, int], None]
+T = TypeVar("T")
 
 PAIR_CHUNK = 20_000
 """N-2 pairs propagated per engine batch (bounds memory)."""
@@ -262,6 +264,7 @@ def contingency(
     max_listed: int | None = 200,
     full: bool = False,
     prune: bool = True,
+    scheduler: Scheduler | None = None,
 ) -> ContingencyReport:
     """N-1 (and with ``order=2`` N-2) plus every common-cause group.
 
@@ -283,6 +286,9 @@ def contingency(
         N-2 propagates only the pairs that interact (:mod:`twin.analysis.interaction`);
         the others are provably harmless. ``False`` propagates every pair (same result).
         Pairs are streamed in chunks either way, never all held at once.
+    scheduler : Scheduler or None
+        Shards N-2 over a dask cluster (:mod:`twin.analysis.scheduler`); the result is
+        the same as in one process.
     """
     if order not in (1, 2):
         raise ValueError("order must be 1 or 2")
@@ -328,39 +334,32 @@ def contingency(
         pool[spof_idx] = False
         n_pool = int(pool.sum())
         pairs_total = n_pool * (n_pool - 1) // 2
-        if prune:
-            # neither is harmful alone: a pair that does not interact is harmless
-            inter = interactions(twin, singles, base, by_service=True)
-            chunks = inter.pairs(among=pool, chunk=PAIR_CHUNK)
-            to_run = inter.count_pairs(pool) if progress else pairs_total
-            loss = context.service_loss(singles, base)
+        members = np.flatnonzero(pool)
+        shards = 1 if scheduler is None else max(1, 4 * scheduler.workers)
+        jobs = [
+            _PairJob(members[k::shards].tolist(), pool, prune, max_listed)
+            for k in range(min(shards, max(1, len(members))))
+        ]
+        if scheduler is None:
+            results = [_pair_shard(twin, context, base, job, progress) for job in jobs]
         else:
-            chunks = every_pair(len(names), among=pool, chunk=PAIR_CHUNK)
-            to_run = pairs_total
-        for part, service_only in chunks:
-            harmful_mask = np.zeros(len(part), dtype=bool)
-            full_path = np.flatnonzero(~service_only)
-            if service_only.any():
-                # sharing only services' inputs: capacity lost adds up (closed form);
-                # what it cannot clear is propagated in full
-                by_form = np.flatnonzero(service_only)
-                unclear = by_form[context.maybe_harmful(loss, part[by_form])]
-                full_path = np.union1d(full_path, unclear)
-            if full_path.size:
-                harmful_mask[full_path] = context.screen(part[full_path], base)
-                propagated += len(full_path)
-            harmful = np.flatnonzero(harmful_mask)
-            critical_count += len(harmful)
-            room = len(harmful) if max_listed is None else max(0, max_listed - len(critical))
-            listed = part[harmful[:room]]
-            if len(listed):
-                batch = ev.evaluate_many([[*base, a, b] for a, b in listed.tolist()])
-                for k, (a, b) in enumerate(listed.tolist()):
-                    pair = (names[a], names[b])
-                    critical.append(context.impact_of(batch, k, "pair", " + ".join(pair), pair))
-            pairs_done += len(part)
-            if progress:
-                progress(pairs_done, to_run)
+            results = scheduler.map(_pair_shard_on_worker, jobs, shared=SharedFleet.of(twin))
+        found: list[tuple[int, int]] = []
+        for result in results:
+            critical_count += result.critical
+            pairs_done += result.interacting
+            propagated += result.propagated
+            found.extend(result.listed)
+        found.sort()  # lexicographic: the same first pairs however the work was split
+        if max_listed is not None:
+            found = found[:max_listed]
+        if found:
+            batch = ev.evaluate_many([[*base, a, b] for a, b in found])
+            for k, (a, b) in enumerate(found):
+                pair = (names[a], names[b])
+                critical.append(context.impact_of(batch, k, "pair", " + ".join(pair), pair))
+        if not prune:
+            propagated = pairs_done
         notes.append(
             f"{critical_count} critical pairs among {pairs_total} pairs"
             + (
@@ -444,6 +443,84 @@ def _single_events(twin: Twin, context: _Context, base: list[int]) -> list[Singl
     return sorted(events, key=lambda e: e.rank_key)
 
 
+@dataclass(frozen=True)
+class _PairJob:
+    """A shard of N-2: the pairs whose first member is one of ``first``."""
+
+    first: list[int]
+    pool: np.ndarray
+    prune: bool
+    max_listed: int | None
+
+
+@dataclass(frozen=True)
+class _PairResult:
+    critical: int
+    interacting: int
+    propagated: int
+    listed: list[tuple[int, int]]
+    """The shard's first critical pairs (``max_listed`` of them), lexicographic."""
+
+
+def _pair_shard_on_worker(shared: SharedFleet, job: _PairJob) -> _PairResult:
+    """:func:`_pair_shard` on a dask worker: the twin and its baseline once per process."""
+    twin = shared.twin()
+    base, context = shared.memo("contingency-context", _context_of)
+    return _pair_shard(twin, context, base, job, None)
+
+
+def _context_of(twin: Twin) -> tuple[list[int], _Context]:
+    base = sorted(twin.graph.component_index[n] for n in twin.transient_sources)
+    return base, _Context(twin, twin.evaluator.evaluate(base))
+
+
+def _pair_shard(
+    twin: Twin,
+    context: _Context,
+    base: list[int],
+    job: _PairJob,
+    progress: ProgressFn | None,
+) -> _PairResult:
+    """Screen every pair of the pool whose first member is in ``job.first``, streamed in
+    chunks: neither member is harmful alone, so with ``prune`` a pair that does not
+    interact is harmless (:mod:`twin.analysis.interaction`), one that shares only the
+    services' inputs is cleared by the capacity it takes (``_Context.maybe_harmful``)
+    where it can be, and the rest is propagated in full."""
+    n = twin.graph.n_components
+    firsts = np.zeros(n, dtype=bool)
+    firsts[job.first] = True
+    if job.prune:
+        singles = [(i,) for i in range(n)]
+        inter = context.memo("interactions", lambda: interactions(twin, singles, base, True))
+        loss = context.memo("service-loss", lambda: context.service_loss(singles, base))
+        chunks = inter.pairs(among=job.pool, chunk=PAIR_CHUNK, first=firsts)
+        total = inter.count_pairs(job.pool, first=firsts) if progress else 0
+    else:
+        chunks = every_pair(n, among=job.pool, chunk=PAIR_CHUNK, first=firsts)
+        pool = int(job.pool.sum())
+        total = pool * (pool - 1) // 2
+    critical = interacting = propagated = 0
+    listed: list[tuple[int, int]] = []
+    for part, service_only in chunks:
+        harmful_mask = np.zeros(len(part), dtype=bool)
+        full_path = np.flatnonzero(~service_only)
+        if service_only.any():
+            by_form = np.flatnonzero(service_only)
+            unclear = by_form[context.maybe_harmful(loss, part[by_form])]
+            full_path = np.union1d(full_path, unclear)
+        if full_path.size:
+            harmful_mask[full_path] = context.screen(part[full_path], base)
+            propagated += len(full_path)
+        harmful = np.flatnonzero(harmful_mask)
+        critical += len(harmful)
+        room = len(harmful) if job.max_listed is None else max(0, job.max_listed - len(listed))
+        listed.extend((int(a), int(b)) for a, b in part[harmful[:room]].tolist())
+        interacting += len(part)
+        if progress:
+            progress(interacting, total)
+    return _PairResult(critical, interacting, propagated, listed)
+
+
 class _Context:
     """Turns engine results into :class:`Impact` s relative to the baseline.
 
@@ -466,6 +543,7 @@ class _Context:
         self.transient = {graph.component_index[n] for n in twin.transient_sources}
         self.evaluator = twin.evaluator
         self.twin = twin
+        self._memo: dict[str, Any] = {}
         self.reads = service_inputs(twin)
         # the closed form of maybe_harmful: per replica its rows and the capacity one row
         # carries when the replica counts at the baseline; per service its replicas, and
@@ -495,11 +573,18 @@ class _Context:
                 self._relevant[s] |= self._replica_of[controller].astype(np.int64)
         self._demand = np.asarray(graph.service_demand_rps, dtype=float)
 
+    def memo(self, name: str, build: Callable[[], T]) -> T:
+        """``build()`` once per context (what every shard of N-2 shares)."""
+        if name not in self._memo:
+            self._memo[name] = build()
+        value: T = self._memo[name]
+        return value
+
     def _services_hurt(self, served: np.ndarray) -> np.ndarray:
         return np.flatnonzero(served < self.base_served - EPSILON)
 
     def service_loss(
-        self, failures: list[tuple[int, ...]], base: list[int]
+        self, failures: Sequence[Sequence[int]], base: list[int]
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per failure: how many rows of each replica its delta takes down, and whether it
         touches each service's inputs (the keys of ``interactions(by_service=True)``)."""

@@ -302,15 +302,15 @@ def compile_fleet(fleet: Fleet) -> CompiledGraph:
             gate_threshold.append(float(req.threshold))
             gate_is_capacity.append(req.is_capacity_gate)
             gate_resource.append(req.resource)
-            key = (req.resource, req.is_capacity_gate, tuple(req.suppliers))
-            if key not in resolved:
+            group = (req.resource, req.is_capacity_gate, tuple(req.suppliers))
+            if group not in resolved:
                 sup = [cindex[s] for s in req.suppliers]
                 if req.is_capacity_gate:
                     caps = capacities(req.resource)
-                    resolved[key] = (sup, [caps[s] for s in sup])
+                    resolved[group] = (sup, [caps[s] for s in sup])
                 else:
-                    resolved[key] = (sup, [1.0] * len(sup))
-            sup, weights = resolved[key]
+                    resolved[group] = (sup, [1.0] * len(sup))
+            sup, weights = resolved[group]
             gate_suppliers.append(sup)
             gate_weights.append(weights)
     gate_ptr, gate_supplier = _csr(gate_suppliers)

@@ -131,15 +131,19 @@ class Interactions:
         return found, service_only
 
     def pairs(
-        self, among: np.ndarray | None = None, chunk: int = 20_000
+        self,
+        among: np.ndarray | None = None,
+        chunk: int = 20_000,
+        first: np.ndarray | None = None,
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Every interacting pair ``(x, y)``, ``x < y``, streamed in arrays of about
         ``chunk`` rows (shape ``(k, 2)``), in lexicographic order, each with the
-        service-only flags of :meth:`partners`."""
+        service-only flags of :meth:`partners`; ``first`` (a mask) keeps the pairs
+        whose ``x`` it holds (a shard)."""
         buffered: list[tuple[np.ndarray, np.ndarray]] = []
         size = 0
         for x in range(len(self)):
-            if among is not None and not among[x]:
+            if (among is not None and not among[x]) or (first is not None and not first[x]):
                 continue
             ys, flags = self.partners(x, among)
             if ys.size:
@@ -152,12 +156,12 @@ class Interactions:
         if buffered:
             yield _joined(buffered)
 
-    def count_pairs(self, among: np.ndarray | None = None) -> int:
+    def count_pairs(self, among: np.ndarray | None = None, first: np.ndarray | None = None) -> int:
         """How many pairs :meth:`pairs` yields, without building them."""
         return sum(
             int(self.partners(x, among)[0].size)
             for x in range(len(self))
-            if among is None or among[x]
+            if (among is None or among[x]) and (first is None or first[x])
         )
 
 
@@ -211,7 +215,7 @@ def interactions(
         links = np.zeros(len(failures), dtype=bool)
         np.logical_or.at(links, owner, link[down])
         linked = np.flatnonzero(links)
-        reach[linked] = _changes_reach(twin, [failures[x] for x in linked], base)
+        reach[linked] = _changes_reach(twin, [failures[x] for x in linked.tolist()], base)
         row_ptr, row_service = service_rows(twin)
         per_row = np.diff(row_ptr)[down]
         row_owner = np.repeat(owner, per_row)
@@ -253,10 +257,14 @@ def _changes_reach(twin: Twin, failures: list[Sequence[int]], base: Sequence[int
     out = np.zeros(len(failures), dtype=bool)
     for k, failure in enumerate(failures):
         state = ev.evaluate([*base, *failure])
-        out[k] = not (
-            np.array_equal(state.replica_reachable, baseline.replica_reachable)
-            and np.array_equal(state.site_group, baseline.site_group)
-        )
+        same = [
+            a is not None and b is not None and np.array_equal(a, b)
+            for a, b in (
+                (state.replica_reachable, baseline.replica_reachable),
+                (state.site_group, baseline.site_group),
+            )
+        ]
+        out[k] = not all(same)
     return out
 
 
@@ -292,7 +300,10 @@ def service_inputs(twin: Twin) -> np.ndarray:
 
 
 def every_pair(
-    n: int, among: np.ndarray | None = None, chunk: int = 20_000
+    n: int,
+    among: np.ndarray | None = None,
+    chunk: int = 20_000,
+    first: np.ndarray | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Every pair ``(x, y)``, ``x < y < n`` (both in ``among`` when given), streamed like
     :meth:`Interactions.pairs` (every flag False: nothing is known of them): the
@@ -301,6 +312,8 @@ def every_pair(
     buffered: list[np.ndarray] = []
     size = 0
     for k, x in enumerate(pool.tolist()):
+        if first is not None and not first[x]:
+            continue
         ys = pool[k + 1 :]
         if ys.size:
             buffered.append(np.column_stack((np.full(ys.size, x, dtype=np.int64), ys)))

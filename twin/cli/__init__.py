@@ -216,16 +216,19 @@ def cmd_contingency(args: argparse.Namespace) -> int:
     if args.all and args.order != 2:
         raise UsageError("--all widens the pairs of --order 2; it needs --order 2")
     _check_detail(args)
-    twin = Twin(_fleet(args))
-    report = Report(source=_source_label(args), summary=summarize(twin.fleet))
-    with Progress("contingency") as bar:
-        report.contingency = contingency(
-            twin,
-            order=args.order,
-            all_pairs=args.all,
-            progress=bar.update,
-            full=args.detail == "full",
-        )
+    scheduler = _scheduler(args, args.order == 2, "add --order 2")
+    with scheduler:
+        twin = Twin(_fleet(args))
+        report = Report(source=_source_label(args), summary=summarize(twin.fleet))
+        with Progress("contingency") as bar:
+            report.contingency = contingency(
+                twin,
+                order=args.order,
+                all_pairs=args.all,
+                progress=bar.update,
+                full=args.detail == "full",
+                scheduler=scheduler if scheduler.distributed else None,
+            )
     return _finish(args, twin, report, contingency_table)
 
 
@@ -244,11 +247,11 @@ def _too_large_is_usage() -> Iterator[None]:
         raise UsageError(f"--method exact: {exc}") from None
 
 
-def _scheduler(args: argparse.Namespace, monte_carlo: bool, why: str) -> Scheduler:
-    """The ``--scheduler`` asked for (connected, for a ``tcp://`` one); a cluster when no
-    Monte Carlo runs is a usage error, not silently ignored."""
-    if args.scheduler.kind != "in-process" and not monte_carlo:
-        raise UsageError(f"--scheduler {args.scheduler} shards the Monte Carlo run; {why}")
+def _scheduler(args: argparse.Namespace, shardable: bool, why: str) -> Scheduler:
+    """The ``--scheduler`` asked for (connected, for a ``tcp://`` one); a cluster when
+    nothing it shards runs (N-2, Monte Carlo) is a usage error, not silently ignored."""
+    if args.scheduler.kind != "in-process" and not shardable:
+        raise UsageError(f"--scheduler {args.scheduler} shards N-2 and Monte Carlo; {why}")
     return open_scheduler(args.scheduler)
 
 
@@ -256,7 +259,7 @@ def cmd_availability(args: argparse.Namespace) -> int:
     scheduler = _scheduler(
         args,
         args.method in ("auto", "monte-carlo"),
-        f"--method {args.method} runs none (use auto or monte-carlo)",
+        f"--method {args.method} runs no Monte Carlo (use auto or monte-carlo)",
     )
     with scheduler:
         twin = Twin(_fleet(args))
@@ -283,7 +286,9 @@ def cmd_report(args: argparse.Namespace) -> int:
             "--out-dir writes the JSON, Markdown and HTML reports; --out writes one: pick one"
         )
     _check_detail(args)
-    scheduler = _scheduler(args, args.years is not None, "add --years N")
+    scheduler = _scheduler(
+        args, args.years is not None or args.order == 2, "add --order 2 or --years N"
+    )
     with scheduler:
         twin = Twin(_fleet(args))
         fleet = twin.fleet
@@ -444,6 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
         "with --format json: every component down for every failure set, every N-1 result "
         "and every critical pair",
     )
+    add_scheduler(cont)
     cont.set_defaults(run=cmd_contingency)
 
     tier = commands.add_parser("tier", help="tier verdict per site")

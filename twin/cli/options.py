@@ -129,6 +129,6 @@ def add_scheduler(parser: argparse.ArgumentParser) -> None:
         type=scheduler_spec,
         default=parse_scheduler(None),
         metavar="local|local:N|tcp://HOST:PORT",
-        help="where the Monte Carlo shards run: this process (local, the default), N worker "
-        "processes here (local:N) or a dask cluster (tcp://HOST:PORT); same result",
+        help="where the N-2 and Monte Carlo shards run: this process (local, the default), N "
+        "worker processes here (local:N) or a dask cluster (tcp://HOST:PORT); same result",
     )

@@ -155,6 +155,7 @@ def build_report(
         order=order,
         progress=(lambda d, t: progress("contingency", d, t)) if progress else None,
         full=full,
+        scheduler=scheduler if scheduler is not None and scheduler.distributed else None,
     )
     specs = catalog(fleet)
     if scenarios is not None:
