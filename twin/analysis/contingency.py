@@ -26,6 +26,7 @@ from twin.analysis.fire import ORIGIN_ORDER, FireReach, fire_origins, fire_reach
 from twin.analysis.graph import EPSILON
 from twin.analysis.twin import Twin, as_twin
 from twin.model import COMPONENT_TYPES, SCHEMA_VERSION, Fleet
+from twin.model.scenarios import Event, ScenarioSpec, SiteLoss, SrlgCut, ZoneFire
 
 __all__ = [
     "INFRASTRUCTURE_KINDS",
@@ -117,6 +118,17 @@ class SingleEvent:
     @property
     def harmful(self) -> bool:
         return self.rows_outside > 0 or bool(self.impact.services)
+
+    def scenario(self) -> ScenarioSpec:
+        """The event as a scenario a timeline can run (utility on, as judged here)."""
+        event: Event
+        if self.kind == "fire" and self.reach is not None:
+            event = ZoneFire(site=self.reach.site, zone=self.origin)
+        elif self.kind == "srlg":
+            event = SrlgCut(srlg=self.origin)
+        else:
+            event = SiteLoss(site=self.origin)
+        return ScenarioSpec(name=self.label, description=self.describe(), events=[event])
 
     @property
     def rank_key(self) -> tuple[object, ...]:

@@ -53,7 +53,7 @@ from twin.outputs.files import OutputSet, emit, interrupted, note_interrupt, res
 from twin.outputs.layout import VIEWS
 from twin.outputs.progress import Progress
 from twin.outputs.render import render_json
-from twin.outputs.report import Report, build_report, evaluate_gates, parse_gates
+from twin.outputs.report import Report, build_report, build_verdict, evaluate_gates, parse_gates
 from twin.outputs.terminal import (
     availability_table,
     contingency_table,
@@ -134,7 +134,9 @@ def _finish(
     args: argparse.Namespace, twin: Twin, report: Report, table: Callable[[Report], str]
 ) -> int:
     """Evaluate the gates, render in the chosen format, and pick the exit code."""
-    evaluate_gates(report, parse_gates(args.fail_on), twin)
+    gates = parse_gates(args.fail_on)
+    evaluate_gates(report, gates, twin)
+    report.verdict = build_verdict(report, gates)
     text = _render(args, twin.fleet, report, table)
     emit(text, args.out)
     return EXIT_OK if report.passed else EXIT_CHECK_FAILED
@@ -280,7 +282,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
     if not args.out_dir:
         return _finish(args, twin, report, report_table)
-    evaluate_gates(report, parse_gates(args.fail_on), twin)
+    gates = parse_gates(args.fail_on)
+    evaluate_gates(report, gates, twin)
+    report.verdict = build_verdict(report, gates)
     stem = args.stack or "model"
     # every file is staged and published together: a failure or Ctrl-C leaves DIR as it was
     with OutputSet(args.out_dir) as files:

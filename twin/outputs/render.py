@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from twin.outputs.tables import duration, recovery_time
+from twin.outputs.tables import counted, duration, recovery_time
 
 __all__ = ["MARKDOWN_LIMIT", "md_escape", "render_html", "render_json", "render_markdown"]
 
@@ -107,6 +107,7 @@ def _environment(autoescape: bool) -> Environment:
         power=_power,
         estimate=_estimate,
         nines=_nines,
+        counted=counted,
     )
     return env
 

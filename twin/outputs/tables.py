@@ -69,3 +69,8 @@ def _cell(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
+
+
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """``1 single-event failure``, ``3 single-event failures``."""
+    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from twin.analysis.summary import FleetSummary
 from twin.model.scenarios import ScenarioSpec
 from twin.outputs.report import Report
-from twin.outputs.tables import duration, format_table, recovery_time
+from twin.outputs.tables import counted, duration, format_table, recovery_time
 
 __all__ = [
     "availability_table",
@@ -132,8 +132,8 @@ def contingency_table(report: Report) -> str:
     assert c is not None
     events = c.single_events
     lines = [
-        f"{len(events)} single-event failures (one fire with its spread and power cut, one "
-        "shared-risk link cut, one site), worst first:"
+        f"{counted(len(events), 'single-event failure')} (one fire with its spread and power "
+        "cut, one shared-risk link cut, one site), worst first:"
         if events
         else "no single event (one fire, one shared-risk link cut, one site) takes IT or a "
         "service down",
