@@ -155,7 +155,9 @@ def format_table(
         all(isinstance(row[i], int | float) for row in rows) if rows else False
         for i in range(len(headers))
     ]
-    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    # a wrapped header needs only its longest word: its cells decide how wide it is
+    heads = [max(map(len, h.split()), default=0) if wrap else len(h) for h in headers]
+    widths = [max([heads[i], *(len(r[i]) for r in cells)]) for i in range(len(headers))]
     if width is not None and width.columns is not None:
         widths = _fit(widths, numeric, width.columns)
     if wrap:

@@ -260,6 +260,7 @@ def availability_table(report: Report, width: Width | None = None) -> str:
         ],
         rows,
         width,
+        wrap=True,  # a row per site and service: whole, over a few lines
     )
     fix = format_table(
         ["fix this first", "kind", "outage min/yr it is part of"],
