@@ -85,6 +85,16 @@ def _matrix() -> list[Any]:
         ("ansan",),
     )
     cases += _case("report", ["--order", "2", "--detail", "full"], "json", ("lab",))
+    # --wide: every table cell whole, on every command that prints tables
+    cases += _case("summary", ["--wide"], "table", ("fleet",))
+    cases += _case("scenarios", ["--wide"], "table", ("pangyo-2022",))
+    cases += _case(
+        "simulate", ["--scenario", SCENARIO["pangyo-2022"], "--wide"], "table", ("pangyo-2022",)
+    )
+    cases += _case("contingency", ["--wide"], "table", ("pangyo-2022",))
+    cases += _case("tier", ["--wide"], "table", ("ansan",))
+    cases += _case("availability", ["--method", "cut-sets", "--wide"], "table", ("lab",))
+    cases += _case("report", ["--wide"], "table", ("lab",))
     cases += _case(
         "tier", ["--fail-on", "spof,single-event,tier<II,downtime,rows-lost"], "json", ("lab",)
     )
@@ -226,7 +236,7 @@ def test_every_documented_command_and_option_is_in_the_matrix():
 
 def test_analysis_options_in_the_readme_prose_are_in_the_matrix():
     used = {a for *_, extra in MATRIX for a in extra}
-    assert {"--fail-on", "--detail"} <= used
+    assert {"--fail-on", "--detail", "--wide"} <= used
 
 
 @pytest.mark.parametrize(

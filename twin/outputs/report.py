@@ -27,6 +27,7 @@ from twin.analysis.twin import Twin, as_twin
 from twin.errors import UsageError, shown
 from twin.model import SCHEMA_VERSION, Fleet
 from twin.model.catalog import catalog
+from twin.outputs.events import component_kinds
 from twin.outputs.tables import counted
 
 __all__ = [
@@ -116,6 +117,9 @@ class Report:
     availability: AvailabilityReport | None = None
     gates: list[GateResult] = field(default_factory=list)
     verdict: Verdict | None = None
+    component_kinds: dict[str, str] = field(default_factory=dict)
+    """Component name → kind, so timeline groups say what their members are (not in the
+    JSON, whose events name each component)."""
 
     @property
     def passed(self) -> bool:
@@ -168,7 +172,7 @@ def build_report(
     many Monte Carlo years with intervals)."""
     twin = as_twin(fleet)
     fleet = twin.fleet
-    report = Report(source=source, summary=summarize(fleet))
+    report = Report(source=source, summary=summarize(fleet), component_kinds=component_kinds(fleet))
     report.tier = tier_verdict(twin)
     report.contingency = contingency(
         twin,
