@@ -121,6 +121,20 @@ def _matrix() -> list[Any]:
     )
     for view in ("cooling", "network", "regions"):
         cases += _case("diagram", ["--view", view, "--out", "{tmp}/d"], None, ("fleet",))
+    cases += _case(
+        "diagram",
+        [
+            "--scenario",
+            SCENARIO["pangyo-2022"],
+            "--view",
+            "power",
+            "--all-sites",
+            "--out",
+            "{tmp}/d",
+        ],
+        None,
+        ("pangyo-2022",),
+    )
     # diff: this repository's HEAD against its working tree, and two model documents
     for fmt in ("markdown", "json"):
         cases += _case("diff", ["--base", "HEAD", "--repo", "{root}"], fmt, ("lab",))

@@ -207,6 +207,10 @@ def cmd_diagram(args: argparse.Namespace) -> int:
 
     if args.at is not None and not args.scenario:
         raise UsageError("--at picks the moment of a failure overlay; it needs --scenario")
+    if args.all_sites and not args.scenario:
+        raise UsageError(
+            "--all-sites unfolds the sites a failure overlay leaves alone; it needs --scenario"
+        )
     if args.detail and args.view == "regions":
         raise UsageError("--detail applies to the power, cooling and network views, not regions")
     fleet = _fleet(args)
@@ -223,6 +227,7 @@ def cmd_diagram(args: argparse.Namespace) -> int:
         detail=args.detail,
         revision=args.revision,
         stem=args.stack,
+        fold_unaffected=not args.all_sites,
     )
     for path in paths:
         print(path)
@@ -523,6 +528,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=non_negative_float,
         metavar="SECONDS",
         help="moment of the overlay (default: the worst moment)",
+    )
+    dia.add_argument(
+        "--all-sites",
+        action="store_true",
+        help="with --scenario: draw every site (default: sites the scenario leaves alone are "
+        "folded to one line each on the power, cooling and network views)",
     )
     dia.add_argument("--revision", default="", help="revision shown in the title")
     dia.add_argument("--out", required=True, metavar="DIR", help="directory to write into")
