@@ -91,6 +91,8 @@ def _matrix() -> list[Any]:
         ("lab",),
     )
     cases += _case("report", ["--years", "200", "--scheduler", "local"], "json", ("lab",))
+    cases += _case("contingency", ["--order", "2", "--scheduler", "local:2"], "table", ("lab",))
+    cases += _case("report", ["--order", "2", "--scheduler", "local"], "markdown", ("lab",))
     cases += _case("contingency", ["--order", "2"], "json", ("ansan",))
     cases += _case("contingency", ["--order", "2", "--all"], "json", ("lab",))
     cases += _case("contingency", ["--detail", "full"], "json", STACKS)
@@ -104,6 +106,16 @@ def _matrix() -> list[Any]:
         ("ansan",),
     )
     cases += _case("report", ["--order", "2", "--detail", "full"], "json", ("lab",))
+    # --wide: every table cell whole, on every command that prints tables
+    cases += _case("summary", ["--wide"], "table", ("fleet",))
+    cases += _case("scenarios", ["--wide"], "table", ("pangyo-2022",))
+    cases += _case(
+        "simulate", ["--scenario", SCENARIO["pangyo-2022"], "--wide"], "table", ("pangyo-2022",)
+    )
+    cases += _case("contingency", ["--wide"], "table", ("pangyo-2022",))
+    cases += _case("tier", ["--wide"], "table", ("ansan",))
+    cases += _case("availability", ["--method", "cut-sets", "--wide"], "table", ("lab",))
+    cases += _case("report", ["--wide"], "table", ("lab",))
     cases += _case(
         "tier", ["--fail-on", "spof,single-event,tier<II,downtime,rows-lost"], "json", ("lab",)
     )
@@ -130,6 +142,20 @@ def _matrix() -> list[Any]:
     )
     for view in ("cooling", "network", "regions"):
         cases += _case("diagram", ["--view", view, "--out", "{tmp}/d"], None, ("fleet",))
+    cases += _case(
+        "diagram",
+        [
+            "--scenario",
+            SCENARIO["pangyo-2022"],
+            "--view",
+            "power",
+            "--all-sites",
+            "--out",
+            "{tmp}/d",
+        ],
+        None,
+        ("pangyo-2022",),
+    )
     # diff: this repository's HEAD against its working tree, and two model documents
     for fmt in ("markdown", "json"):
         cases += _case("diff", ["--base", "HEAD", "--repo", "{root}"], fmt, ("lab",))
@@ -248,7 +274,7 @@ def test_every_documented_command_and_option_is_in_the_matrix():
 
 def test_analysis_options_in_the_readme_prose_are_in_the_matrix():
     used = {a for *_, extra in MATRIX for a in extra}
-    assert {"--fail-on", "--detail"} <= used
+    assert {"--fail-on", "--detail", "--wide"} <= used
 
 
 @pytest.mark.parametrize(

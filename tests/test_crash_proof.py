@@ -354,6 +354,7 @@ def test_schema_output_carries_schema_version(capsys):
         (["report", "--stack", "lab", "--out-dir", "x", "--out", "y"], "pick one"),
         (["contingency", "--stack", "lab", "--all"], "needs --order 2"),
         (["diagram", "--stack", "lab", "--at", "5", "--out", "x"], "needs --scenario"),
+        (["diagram", "--stack", "lab", "--all-sites", "--out", "x"], "needs --scenario"),
         (
             ["diagram", "--stack", "lab", "--view", "regions", "--detail", "2", "--out", "x"],
             "not regions",

@@ -27,6 +27,7 @@ from twin.analysis.interaction import every_pair, interactions, service_inputs, 
 from twin.analysis.scheduler import Scheduler, SharedFleet
 from twin.analysis.twin import Twin, as_twin
 from twin.model import COMPONENT_TYPES, SCHEMA_VERSION, Fleet
+from twin.model.scenarios import Event, ScenarioSpec, SiteLoss, SrlgCut, ZoneFire
 
 __all__ = [
     "INFRASTRUCTURE_KINDS",
@@ -122,6 +123,17 @@ class SingleEvent:
     @property
     def harmful(self) -> bool:
         return self.rows_outside > 0 or bool(self.impact.services)
+
+    def scenario(self) -> ScenarioSpec:
+        """The event as a scenario a timeline can run (utility on, as judged here)."""
+        event: Event
+        if self.kind == "fire" and self.reach is not None:
+            event = ZoneFire(site=self.reach.site, zone=self.origin)
+        elif self.kind == "srlg":
+            event = SrlgCut(srlg=self.origin)
+        else:
+            event = SiteLoss(site=self.origin)
+        return ScenarioSpec(name=self.label, description=self.describe(), events=[event])
 
     @property
     def rank_key(self) -> tuple[object, ...]:

@@ -39,6 +39,7 @@ from twin.cli.options import (
     add_output,
     add_scheduler,
     add_source,
+    add_wide,
     non_negative_float,
     non_negative_int,
     positive_float,
@@ -51,11 +52,13 @@ from twin.model.documents import dump_fleet, fleet_schema, load_fleet
 from twin.model.scenarios import Surge
 from twin.outputs.diff import DIFF_GATES, build_diff, parse_diff_gates
 from twin.outputs.documents import diff_markdown, html_report, markdown_report
+from twin.outputs.events import component_kinds
 from twin.outputs.files import OutputSet, emit, interrupted, note_interrupt, reset_interrupt
 from twin.outputs.layout import VIEWS
 from twin.outputs.progress import Progress
 from twin.outputs.render import render_json
-from twin.outputs.report import Report, build_report, evaluate_gates, parse_gates
+from twin.outputs.report import Report, build_report, build_verdict, evaluate_gates, parse_gates
+from twin.outputs.tables import Width, terminal_columns
 from twin.outputs.terminal import (
     availability_table,
     contingency_table,
@@ -111,7 +114,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit(render_json(summary.to_json()), args.out)
         return EXIT_OK
-    emit(summary_table(summary), args.out)
+    emit(_fitted(args, lambda width: summary_table(summary, width)), args.out)
     return EXIT_OK
 
 
@@ -128,23 +131,37 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         }
         emit(render_json(doc), args.out)
     else:
-        emit(scenarios_table(specs), args.out)
+        emit(_fitted(args, lambda width: scenarios_table(specs, width)), args.out)
     return EXIT_OK
 
 
-def _finish(
-    args: argparse.Namespace, twin: Twin, report: Report, table: Callable[[Report], str]
-) -> int:
+Table = Callable[[Report, Width], str]
+
+
+def _fitted(args: argparse.Namespace, table: Callable[[Width], str]) -> str:
+    """A table fitted to the terminal (``--wide``, ``--out`` or a pipe: cut nothing), with
+    a closing note when a cell had to be cut."""
+    width = Width(None if args.wide or args.out else terminal_columns(sys.stdout))
+    text = table(width)
+    return text + (width.note() + "\n" if width.cut else "")
+
+
+def _check_wide(args: argparse.Namespace) -> None:
+    if getattr(args, "wide", False) and getattr(args, "format", "table") != "table":
+        raise UsageError("--wide prints table cells whole; it applies to --format table only")
+
+
+def _finish(args: argparse.Namespace, twin: Twin, report: Report, table: Table) -> int:
     """Evaluate the gates, render in the chosen format, and pick the exit code."""
-    evaluate_gates(report, parse_gates(args.fail_on), twin)
+    gates = parse_gates(args.fail_on)
+    evaluate_gates(report, gates, twin)
+    report.verdict = build_verdict(report, gates)
     text = _render(args, twin.fleet, report, table)
     emit(text, args.out)
     return EXIT_OK if report.passed else EXIT_CHECK_FAILED
 
 
-def _render(
-    args: argparse.Namespace, fleet: Fleet, report: Report, table: Callable[[Report], str]
-) -> str:
+def _render(args: argparse.Namespace, fleet: Fleet, report: Report, table: Table) -> str:
     """The report in the format asked for (``--format``, ``--detail``)."""
     fmt = args.format
     if fmt == "json":
@@ -154,7 +171,7 @@ def _render(
     elif fmt == "html":
         text = html_report(fleet, report)
     else:
-        text = table(report) + gates_table(report)
+        text = _fitted(args, lambda width: table(report, width) + gates_table(report, width))
     return text
 
 
@@ -173,7 +190,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             }
         )
     twin = Twin(fleet)
-    report = Report(source=_source_label(args), summary=summarize(fleet))
+    report = Report(
+        source=_source_label(args), summary=summarize(fleet), component_kinds=component_kinds(fleet)
+    )
     report.timelines.append(simulate(twin, spec, horizon_s=args.horizon))
     return _finish(args, twin, report, timeline_table)
 
@@ -190,6 +209,10 @@ def cmd_diagram(args: argparse.Namespace) -> int:
 
     if args.at is not None and not args.scenario:
         raise UsageError("--at picks the moment of a failure overlay; it needs --scenario")
+    if args.all_sites and not args.scenario:
+        raise UsageError(
+            "--all-sites unfolds the sites a failure overlay leaves alone; it needs --scenario"
+        )
     if args.detail and args.view == "regions":
         raise UsageError("--detail applies to the power, cooling and network views, not regions")
     fleet = _fleet(args)
@@ -206,6 +229,7 @@ def cmd_diagram(args: argparse.Namespace) -> int:
         detail=args.detail,
         revision=args.revision,
         stem=args.stack,
+        fold_unaffected=not args.all_sites,
     )
     for path in paths:
         print(path)
@@ -305,7 +329,9 @@ def cmd_report(args: argparse.Namespace) -> int:
             )
     if not args.out_dir:
         return _finish(args, twin, report, report_table)
-    evaluate_gates(report, parse_gates(args.fail_on), twin)
+    gates = parse_gates(args.fail_on)
+    evaluate_gates(report, gates, twin)
+    report.verdict = build_verdict(report, gates)
     stem = file_stem(args.stack) if args.stack else "model"
     # every file is staged and published together: a failure or Ctrl-C leaves DIR as it was
     with OutputSet(args.out_dir) as files:
@@ -418,12 +444,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_source(summary)
     summary.add_argument("--format", choices=["table", "json"], default="table")
     summary.add_argument("--out", metavar="FILE", help="write here instead of stdout")
+    add_wide(summary)
     summary.set_defaults(run=cmd_summary)
 
     scenarios = commands.add_parser("scenarios", help="list the scenario catalog")
     add_source(scenarios)
     scenarios.add_argument("--format", choices=["table", "json"], default="table")
     scenarios.add_argument("--out", metavar="FILE", help="write here instead of stdout")
+    add_wide(scenarios)
     scenarios.set_defaults(run=cmd_scenarios)
 
     sim = commands.add_parser("simulate", help="simulate one scenario's timeline")
@@ -529,6 +557,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="moment of the overlay (default: the worst moment)",
     )
+    dia.add_argument(
+        "--all-sites",
+        action="store_true",
+        help="with --scenario: draw every site (default: sites the scenario leaves alone are "
+        "folded to one line each on the power, cooling and network views)",
+    )
     dia.add_argument("--revision", default="", help="revision shown in the title")
     dia.add_argument("--out", required=True, metavar="DIR", help="directory to write into")
     dia.set_defaults(run=cmd_diagram)
@@ -578,6 +612,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             run: Callable[[argparse.Namespace], int] = args.run
             # a bad gate fails before any analysis
             getattr(args, "parse_fail_on", parse_gates)(getattr(args, "fail_on", None))
+            _check_wide(args)
             code = run(args)
             return EXIT_INTERRUPTED if interrupted() else code
     except DefinitionError as error:

@@ -16,6 +16,7 @@ __all__ = [
     "add_output",
     "add_scheduler",
     "add_source",
+    "add_wide",
     "non_negative_float",
     "non_negative_int",
     "positive_float",
@@ -59,6 +60,7 @@ def _stacks() -> list[str]:
 def add_output(parser: argparse.ArgumentParser, *, gates: bool = True) -> None:
     parser.add_argument("--format", choices=["table", "json", "markdown", "html"], default="table")
     parser.add_argument("--out", metavar="PATH", help="write here instead of stdout")
+    add_wide(parser)
     if gates:
         parser.add_argument(
             "--fail-on",
@@ -66,6 +68,15 @@ def add_output(parser: argparse.ArgumentParser, *, gates: bool = True) -> None:
             help="exit 1 when a gate fails; comma-separated: spof, single-event, "
             "tier<I|II|III|IV, downtime, rows-lost, nines<N",
         )
+
+
+def add_wide(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wide",
+        action="store_true",
+        help="tables: print long cells whole (by default they are cut with … to fit the "
+        "terminal's width, or COLUMNS)",
+    )
 
 
 def add_detail(parser: argparse.ArgumentParser, full: str) -> None:

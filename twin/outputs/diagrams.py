@@ -8,9 +8,10 @@ Four views, each derived from the model rather than drawn by hand:
   loops → CRAHs → rack rows.
 * ``network`` — carriers → border routers → spines (and backbone links) →
   leaves → rack rows.
-* ``regions`` — regions → sites → service replicas, with backbone links between
-  sites labelled with their shared-risk link groups (SRLGs shared by links between
-  different site pairs are marked).
+* ``regions`` — regions → sites → service replicas, with one arc per pair of sites
+  joined by backbone links, labelled with how many links join them and their
+  shared-risk link groups (SRLGs shared by links between different site pairs are
+  marked); labels never overlap (:mod:`twin.outputs.regions`).
 
 Layouts come from :mod:`twin.outputs.layout`. Zones are boxes (fire-rated compartments
 solid, others dashed), declared A / B paths are coloured, like components are
@@ -18,7 +19,10 @@ grouped at ``detail=0``.
 
 A failure overlay takes a :class:`twin.analysis.timeline.Timeline` and a moment: failed
 components red, degraded ones amber (up, with a supplier down), the rest neutral,
-the initiating event marked with a star.
+the initiating event marked with a star. On the layered views an overlay folds the
+sites its scenario leaves alone to one line each (``fold_unaffected``), so a fire
+at one site of a fleet is drawn at the size of that site; the regions view always
+shows every site.
 
 Output is deterministic — same input, byte-identical SVG and PNG — so a diagram's
 diff in a pull request means the model changed: fixed rcParams (DejaVu Sans,
@@ -48,8 +52,9 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import matplotlib
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch, PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
@@ -64,17 +69,21 @@ from twin.outputs.layout import (
     VIEWS,
     DiagramLayout,
     DiagramNode,
+    LinkBundle,
     column_x,
     element_id,
+    fmt_count,
     layered_layout,
-    regions_layout,
+    view_kinds,
 )
-from twin.outputs.overlay import Overlay, overlay_states, t_offset
+from twin.outputs.overlay import Overlay, affected_sites, overlay_states, t_offset
+from twin.outputs.regions import bundle_label, regions_layout, srlg_sharing
 
 __all__ = [
     "DPI",
     "VIEWS",
     "diagram_stem",
+    "render_view_figure",
     "render_view_png",
     "render_view_svg",
     "render_views",
@@ -103,6 +112,7 @@ HEADER_H = 1.15  # inches above the drawing: title, subtitle, legend
 SIDE_COLOURS = {"A": "#2166ac", "B": "#1b7837", "": "#5f6368"}
 STATE_FILL = {"failed": "#e57373", "degraded": "#ffd54f", "ok": "#ffffff"}
 STATE_EDGE_FAILED = "#b71c1c"
+DEGRADED_LINE = "#f9a825"  # the amber of degraded boxes, dark enough for a line
 ZONE_EDGE = "#8d6e63"
 MARKER_COLOUR = "#ff6f00"
 SRLG_COLOURS = ("#c2185b", "#6a1b9a", "#00838f", "#5d4037", "#ad1457")
@@ -173,8 +183,8 @@ def _title(
             "cooling": "Heat rejection flows right to left, chilled water left to right. "
             "Boxes are zones, solid boxes fire-rated compartments.",
             "network": "Uplinks to the left. Boxes are zones, solid boxes fire-rated compartments.",
-            "regions": "Backbone links are drawn between sites, labelled with their "
-            "shared-risk link groups."
+            "regions": "One arc per pair of sites joined by backbone links, labelled with "
+            "how many links join them and their shared-risk link groups."
             if layout.edges
             else "No backbone links are declared between these sites.",
         }[view]
@@ -182,6 +192,10 @@ def _title(
         counts = f"{len(overlay.failed)} failed, {len(overlay.degraded)} degraded"
         lost = f" · {overlay.lost}" if overlay.lost else ""
         sub = f"scenario {overlay.scenario} at {t_offset(overlay.at_s)} · {counts}{lost}"
+        if layout.folded:
+            names = [f.site for f in layout.folded]
+            shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+            sub += f" · unaffected, folded to one line: {shown}"
     _text(ax, 0.3, -HEADER_H + 0.42, sub, fontsize=9, va="top", color="#333333", gid="subtitle")
 
 
@@ -452,6 +466,42 @@ def _draw_marks(
     return None
 
 
+def _draw_folded(
+    ax: Any, layout: DiagramLayout, view: str, overlay: Overlay | None, drawn: _Drawn
+) -> None:
+    """A folded site: one dashed line naming it and what it holds, its components
+    listed as members of the line's SVG group (ids and state classes kept)."""
+    for stub in layout.folded:
+        states = [overlay.states.get(m, "ok") if overlay else "ok" for m in stub.members]
+        down = states.count("failed")
+        state = "failed" if down == len(states) else ("ok" if set(states) == {"ok"} else "degraded")
+        ax.add_patch(
+            FancyBboxPatch(
+                (stub.x0, stub.y0), stub.x1 - stub.x0, stub.y1 - stub.y0,
+                boxstyle="round,pad=0,rounding_size=0.05", facecolor="#fafafa",
+                edgecolor="#9e9e9e", lw=0.8, ls=(0, (4, 3)), zorder=0.1, gid=stub.id,
+            )
+        )  # fmt: skip
+        rows = f", {stub.rows} rows / {fmt_count(stub.racks)} racks" if stub.rows else ""
+        status = "all up" if state == "ok" else f"{down} down"
+        text = (
+            f"{stub.site} — {len(stub.members)} {view} components in {stub.zones} zones{rows}, "
+            f"{status}: unaffected by this scenario, folded to this line"
+            if state == "ok"
+            else f"{stub.site} — {len(stub.members)} {view} components, {status} (folded)"
+        )
+        _text(
+            ax, stub.x0 + 0.12, (stub.y0 + stub.y1) / 2, text, fontsize=7.5, va="center",
+            ha="left", color="#3c4043", style="italic", zorder=0.15,
+        )  # fmt: skip
+        drawn.classes[stub.id] = f"folded-site state-{state}"
+        drawn.titles[stub.id] = text
+        drawn.members[stub.id] = [
+            (element_id("c", m), f"component kind-{stub.kinds[m]} state-{s} folded")
+            for m, s in zip(stub.members, states, strict=True)
+        ]
+
+
 def _draw_layered(
     fleet: Fleet, layout: DiagramLayout, view: str, overlay: Overlay | None, revision: str
 ) -> tuple[Figure, _Drawn]:
@@ -463,6 +513,7 @@ def _draw_layered(
         x = column_x(col) + NODE_W / 2
         _text(ax, x, 0.12, name, fontsize=7.5, ha="center", va="center", color="#757575")
     boxes = _draw_zones(ax, layout, drawn, overlay)
+    _draw_folded(ax, layout, view, overlay, drawn)
     states = {}
     for node in layout.nodes.values():
         state = _node_state(node, overlay)
@@ -474,28 +525,51 @@ def _draw_layered(
     return fig, drawn
 
 
-def _srlg_sharing(fleet: Fleet) -> dict[str, list[tuple[str, str]]]:
-    """SRLG → the distinct site pairs whose backbone links run in it (shared if > 1)."""
-    pairs: dict[str, list[tuple[str, str]]] = {}
-    for site, comp in fleet.components():
-        if comp.kind != "backbone_link":
-            continue
-        low, high = sorted((site.name, comp.remote_site))
-        pair = (low, high)
-        for g in comp.srlg:
-            if pair not in pairs.setdefault(g, []):
-                pairs[g].append(pair)
-    return pairs
+LINK_LABEL_PT = 6.5
+LINK_LABEL_PAD = 0.4  # the white box around a link label, in font sizes: the run stops short of it
+_MEASURE = RendererAgg(1, 1, DPI)  # the renderer and resolution the PNG text is laid out with
 
 
-def _draw_regions(
-    fleet: Fleet, layout: DiagramLayout, overlay: Overlay | None, revision: str
-) -> tuple[Figure, _Drawn]:
+def _link_label_width(text: str) -> float:
+    """The drawn width of a link label in inches: its text in DejaVu Sans at
+    ``LINK_LABEL_PT``, and the white box's padding (``LINK_LABEL_PAD`` each side)."""
+    prop = FontProperties(family="DejaVu Sans", size=LINK_LABEL_PT)
+    width, _, _ = _MEASURE.get_text_width_height_descent(text, prop, ismath=False)
+    return width / DPI + 2 * LINK_LABEL_PAD * LINK_LABEL_PT / 72
+
+
+def _bundle_state(bundle: LinkBundle, overlay: Overlay | None) -> tuple[str, list[str]]:
+    """The arc's state (failed: every link down) and each link's."""
+    states = [overlay.states.get(link, "ok") if overlay else "ok" for link in bundle.links]
+    if states and all(s == "failed" for s in states):
+        return "failed", states
+    return ("degraded" if any(s != "ok" for s in states) else "ok"), states
+
+
+def _bridge(x0: float, x1: float, base: float, apex: float) -> MplPath:
+    """An arc as a bridge: up from ``x0``, along at ``apex``, down to ``x1``, with round
+    corners. Its run is level, so it keeps clear of the labels on the levels below."""
+    r = max(min(0.25, (x1 - x0) / 2, base - apex), 0.0)
+    line, curve, move = MplPath.LINETO, MplPath.CURVE3, MplPath.MOVETO
+    return MplPath(
+        [(x0, base), (x0, apex + r), (x0, apex), (x0 + r, apex), (x1 - r, apex), (x1, apex),
+         (x1, apex + r), (x1, base)],
+        [move, line, curve, curve, line, curve, curve, line],
+    )  # fmt: skip
+
+
+def _draw_regions(fleet: Fleet, overlay: Overlay | None, revision: str) -> tuple[Figure, _Drawn]:
+    sharing = srlg_sharing(fleet)
+    shared = [g for g, pairs in sorted(sharing.items()) if len(pairs) > 1]
+
+    def label_of(bundle: LinkBundle) -> str:
+        down = _bundle_state(bundle, overlay)[1].count("failed")
+        return bundle_label(bundle, shared, down)
+
+    layout = regions_layout(fleet, label_of, _link_label_width)
     fig, ax = _figure(layout)
     drawn = _Drawn()
     _title(ax, fleet, "regions", revision, overlay, layout)
-    sharing = _srlg_sharing(fleet)
-    shared = [g for g, pairs in sorted(sharing.items()) if len(pairs) > 1]
     colour_of = {g: SRLG_COLOURS[i % len(SRLG_COLOURS)] for i, g in enumerate(shared)}
     extra = [
         Line2D(
@@ -504,61 +578,52 @@ def _draw_regions(
         )
         for g in shared
     ]  # fmt: skip
-    if not extra and layout.edges:  # links, none of them sharing a duct
-        extra = [Line2D([], [], color=SIDE_COLOURS[""], lw=1.5, label="backbone link")]
+    if not extra and layout.bundles:  # links, none of them sharing a duct
+        extra = [Line2D([], [], color=SIDE_COLOURS[""], lw=1.5, label="backbone links")]
     _legend(ax, "regions", overlay, extra)
     _draw_zones(ax, layout, drawn)
     for node in layout.nodes.values():
         _draw_node(ax, node, _node_state(node, overlay), overlay, drawn)
-    sites = {n.site: n for n in layout.nodes.values() if n.kind == "site"}
-    comps = {c.name: (s, c) for s, c in fleet.components()}
-    backbone = {c.name: (s, c) for s, c in fleet.components() if isinstance(c, BackboneLink)}
-    links = [(e, backbone[e.label]) for e in layout.edges if e.label in backbone]
-    links.sort(
-        key=lambda lc: (abs(sites[lc[1][0].name].x - sites[lc[1][1].remote_site].x), lc[0].label)
-    )
-    top = min((n.y for n in sites.values()), default=0.0)
-    for level, (_, (site, comp)) in enumerate(links):
-        a, b = sites[site.name], sites[comp.remote_site]
-        xa, xb = (
-            a.x + a.w * (0.35 if a.x < b.x else 0.65),
-            b.x + b.w * (0.65 if a.x < b.x else 0.35),
-        )
-        xa += 0.12 * (level % 3)
-        xb -= 0.12 * (level % 3)
-        apex = top - 0.35 - 0.3 * level
-        ctrl = 2 * apex - top
-        groups = [g for g in comp.srlg if g in colour_of]
-        state = overlay.states.get(comp.name, "ok") if overlay else "ok"
-        colour = colour_of[groups[0]] if groups else SIDE_COLOURS[""]
-        if state == "failed":
-            colour = STATE_EDGE_FAILED
-        path = MplPath([(xa, top), ((xa + xb) / 2, ctrl), (xb, top)], [1, 3, 3])
-        gid = element_id("c", comp.name)
+    srlgs_of = {c.name: c.srlg for _, c in fleet.components() if isinstance(c, BackboneLink)}
+    for bundle in layout.bundles:
+        state, states = _bundle_state(bundle, overlay)
+        flagged = [g for g in bundle.srlg if g in colour_of]
+        colour = colour_of[flagged[0]] if flagged else SIDE_COLOURS[""]
+        colour = {"failed": STATE_EDGE_FAILED, "degraded": DEGRADED_LINE}.get(state, colour)
+        path = _bridge(bundle.x0, bundle.x1, bundle.base, bundle.apex)
         ax.add_patch(
             PathPatch(
-                path, facecolor="none", edgecolor=colour, lw=2.4 if groups else 1.4,
-                ls=(0, (4, 2)) if state == "failed" else "-", zorder=2, gid=gid,
+                path, facecolor="none", edgecolor=colour, lw=2.4 if flagged else 1.4,
+                ls=(0, (4, 2)) if state != "ok" else "-", zorder=2, gid=bundle.id,
             )
         )  # fmt: skip
-        srlgs = ", ".join(("⚠ " + g) if g in colour_of else g for g in comp.srlg) or "no SRLG"
         _text(
-            ax, (xa + xb) / 2, apex, f"{comp.name}: {srlgs}", fontsize=6.5, ha="center",
-            va="center", color=colour, zorder=5,
-            bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none"},
+            ax, bundle.label_x, bundle.apex, bundle.label, fontsize=LINK_LABEL_PT, ha="center",
+            va="center", color=colour, zorder=5, gid=f"{bundle.id}-label",
+            bbox={"boxstyle": f"round,pad={LINK_LABEL_PAD}", "facecolor": "white",
+                  "edgecolor": "none"},
         )  # fmt: skip
-        drawn.classes[gid] = f"link kind-backbone_link state-{state}" + (
-            " srlg-shared" if groups else ""
+        drawn.classes[bundle.id] = f"link kind-backbone_link state-{state}" + (
+            " srlg-shared" if flagged else ""
         )
-        drawn.titles[gid] = f"{comp.name} ({site.name} → {comp.remote_site}): {srlgs}"
+        drawn.classes[f"{bundle.id}-label"] = "link-label"
+        drawn.titles[bundle.id] = f"{bundle.label}: {', '.join(bundle.links)}"
+        drawn.members[bundle.id] = [
+            (
+                element_id("c", link),
+                f"component kind-backbone_link state-{link_state}"
+                + (" srlg-shared" if any(g in colour_of for g in srlgs_of[link]) else ""),
+            )
+            for link, link_state in zip(bundle.links, states, strict=True)
+        ]
     if overlay is not None:
         _draw_marks(ax, layout, overlay, {}, drawn)
-        for name, _ in overlay.component_marks:
-            if name in comps and comps[name][1].kind == "backbone_link":
-                n = sites.get(comps[name][0].name)
-                if n is not None:
-                    _mark(ax, n.x + 0.15, n.y, "", f"initiating-link-{element_id('l', name)}")
-                    drawn.classes[f"initiating-link-{element_id('l', name)}"] = "initiating-event"
+        marked = {name for name, _ in overlay.component_marks}
+        for bundle in layout.bundles:
+            if marked.intersection(bundle.links):
+                gid = f"initiating-{bundle.id}"
+                _mark(ax, bundle.label_x - bundle.label_w / 2 - 0.14, bundle.apex, "", gid)
+                drawn.classes[gid] = "initiating-event"
     return fig, drawn
 
 
@@ -591,13 +656,20 @@ def _render(
     at_s: float | None,
     detail: int,
     revision: str,
+    fold_unaffected: bool,
 ) -> tuple[Figure, _Drawn]:
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r} (known: {', '.join(VIEWS)})")
     overlay = overlay_states(fleet, timeline, at_s) if timeline is not None else None
-    if view in LAYERED_VIEWS:
-        return _draw_layered(fleet, layered_layout(fleet, view, detail), view, overlay, revision)
-    return _draw_regions(fleet, regions_layout(fleet), overlay, revision)
+    if view not in LAYERED_VIEWS:
+        return _draw_regions(fleet, overlay, revision)
+    fold: list[str] = []
+    if overlay is not None and fold_unaffected:
+        affected = affected_sites(fleet, overlay, view_kinds(view))
+        if affected:  # nothing shows the scenario: draw the whole fleet
+            fold = [s.name for s in fleet.sites if s.name not in affected]
+    layout = layered_layout(fleet, view, detail, fold=fold)
+    return _draw_layered(fleet, layout, view, overlay, revision)
 
 
 def render_view_svg(
@@ -608,10 +680,15 @@ def render_view_svg(
     at_s: float | None = None,
     detail: int = 0,
     revision: str = "",
+    fold_unaffected: bool = True,
 ) -> str:
-    """One view as SVG text (deterministic; ids and classes per component)."""
+    """One view as SVG text (deterministic; ids and classes per component).
+
+    With a ``timeline``, a layered view folds the sites the scenario leaves alone
+    to one line each unless ``fold_unaffected`` is False.
+    """
     with matplotlib.rc_context(_RC):
-        fig, drawn = _render(fleet, view, timeline, at_s, detail, revision)
+        fig, drawn = _render(fleet, view, timeline, at_s, detail, revision, fold_unaffected)
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata=_SVG_META)
     return _decorate_svg(buf.getvalue(), drawn)
@@ -626,13 +703,29 @@ def render_view_png(
     detail: int = 0,
     revision: str = "",
     dpi: int = DPI,
+    fold_unaffected: bool = True,
 ) -> bytes:
     """One view as PNG bytes (deterministic), e.g. to embed in the HTML report."""
     with matplotlib.rc_context(_RC):
-        fig, _ = _render(fleet, view, timeline, at_s, detail, revision)
+        fig, _ = _render(fleet, view, timeline, at_s, detail, revision, fold_unaffected)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, metadata=_PNG_META)
     return buf.getvalue()
+
+
+def render_view_figure(
+    fleet: Fleet,
+    view: str,
+    *,
+    timeline: Timeline | None = None,
+    at_s: float | None = None,
+    detail: int = 0,
+    revision: str = "",
+    fold_unaffected: bool = True,
+) -> Figure:
+    """One view as a matplotlib Figure (to measure what was drawn, or to embed it)."""
+    with matplotlib.rc_context(_RC):
+        return _render(fleet, view, timeline, at_s, detail, revision, fold_unaffected)[0]
 
 
 def scenario_slug(name: str) -> str:
@@ -659,6 +752,7 @@ def render_views(
     stem: str | None = None,
     formats: Sequence[str] = ("svg", "png"),
     folder: str = "",
+    fold_unaffected: bool = True,
 ) -> list[Path]:
     """Write ``<stem>-<view>[-<scenario-slug>].svg`` / ``.png``; return the paths.
 
@@ -680,22 +774,26 @@ def render_views(
                 stem=stem,
                 formats=formats,
                 folder=folder,
+                fold_unaffected=fold_unaffected,
             )
     for fmt in formats:
         if fmt not in ("svg", "png"):
             raise ValueError(f"unknown diagram format {fmt!r} (svg, png)")
     base = stem if stem is not None else scenario_slug(fleet.name)
     written: list[Path] = []
+    options: dict[str, Any] = {
+        "timeline": timeline,
+        "at_s": at_s,
+        "detail": detail,
+        "revision": revision,
+        "fold_unaffected": fold_unaffected,
+    }
     for view in views:
         name = diagram_stem(base, view, timeline)
         for fmt in formats:
             if fmt == "svg":
-                data: str | bytes = render_view_svg(
-                    fleet, view, timeline=timeline, at_s=at_s, detail=detail, revision=revision
-                )
+                data: str | bytes = render_view_svg(fleet, view, **options)
             else:
-                data = render_view_png(
-                    fleet, view, timeline=timeline, at_s=at_s, detail=detail, revision=revision
-                )
+                data = render_view_png(fleet, view, **options)
             written.append(out.write(Path(folder) / f"{name}.{fmt}", data))
     return written

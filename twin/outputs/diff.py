@@ -36,7 +36,7 @@ from twin.analysis.twin import Twin
 from twin.errors import UsageError, shown
 from twin.model import SCHEMA_VERSION, Fleet
 from twin.model.naming import fleet_resources
-from twin.model.scenarios import ComponentFailure, Event, ScenarioSpec, SiteLoss, SrlgCut, ZoneFire
+from twin.model.scenarios import ComponentFailure, Event, ScenarioSpec
 from twin.outputs.report import GateResult, Report, build_report
 
 __all__ = [
@@ -659,14 +659,10 @@ def _new_blast_radii(diff: ResilienceDiff, twin: Twin, limit: int) -> list[tuple
     point of failure, on the head: only what is new is drawn."""
     from twin.outputs.mermaid import blast_radius_mermaid
 
-    specs: list[tuple[str, Event]] = []
-    for event in [*diff.new_events, *(c.head for c in diff.changed_events if c.worse)]:
-        if event.kind == "fire" and event.reach is not None:
-            specs.append((event.label, ZoneFire(site=event.reach.site, zone=event.origin)))
-        elif event.kind == "srlg":
-            specs.append((event.label, SrlgCut(srlg=event.origin)))
-        else:
-            specs.append((event.label, SiteLoss(site=event.origin)))
+    specs: list[tuple[str, Event]] = [
+        (event.label, event.scenario().events[0])
+        for event in [*diff.new_events, *(c.head for c in diff.changed_events if c.worse)]
+    ]
     for spof in diff.new_spofs:
         specs.append((f"loss of {spof.label}", ComponentFailure(components=list(spof.failed))))
     out = []

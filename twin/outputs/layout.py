@@ -16,15 +16,17 @@ glance.
 Large sites are summarised: at ``detail=0`` components of one kind in one zone
 with the same (grouped) suppliers become one node ("50 rows / 1,000 racks"); at
 ``detail=1`` only bulk kinds (rack rows, batteries, leaves) are grouped; at
-``detail=2`` every component is its own node.
+``detail=2`` every component is its own node. Sites can be folded: a folded site is
+not laid out, only given a one-line stub in its place (a failure overlay folds the
+sites its scenario leaves alone, so the affected one is drawn at a readable size).
 
 Coordinates are in inches, y growing downwards; :mod:`twin.outputs.diagrams` draws them.
 Nothing here imports matplotlib.
 
 Long on purpose: the layered layout's passes (view graph, layering, ordering sweeps,
 block packing, placement) share private structures (``_Graph``, ``_Block``) that
-exist only to carry one layout through them; the regions layout at the end reuses
-the same node, edge and zone types.
+exist only to carry one layout through them. The region map's layout
+(:mod:`twin.outputs.regions`) reuses the node, edge and zone types defined here.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,12 +50,16 @@ __all__ = [
     "DiagramEdge",
     "DiagramLayout",
     "DiagramNode",
+    "FoldedSite",
+    "LinkBundle",
     "ZoneBox",
+    "clip_text",
     "column_x",
     "component_sides",
     "element_id",
+    "fmt_count",
     "layered_layout",
-    "regions_layout",
+    "view_kinds",
 ]
 
 VIEWS: tuple[str, ...] = ("power", "cooling", "network", "regions")
@@ -71,6 +78,14 @@ _VIEW_KINDS: dict[str, frozenset[str]] = {
 """Kinds drawn in each layered view: the kinds of that module (the model says which), and
 the rack rows every view ends at."""
 
+
+def view_kinds(view: str) -> frozenset[str]:
+    """The component kinds a layered view draws."""
+    if view not in _VIEW_KINDS:
+        raise ValueError(f"unknown layered view {view!r} (known: {', '.join(LAYERED_VIEWS)})")
+    return _VIEW_KINDS[view]
+
+
 _BULK_KINDS = frozenset({"rack_row", "battery", "leaf"})
 """Kinds still grouped at ``detail=1``: there are many of them and they are alike."""
 
@@ -84,6 +99,8 @@ ZONE_PAD = 0.07
 ZONE_HEADER = 0.2
 SITE_GAP = 0.45
 MARGIN = 0.3
+STUB_H = 0.3  # a folded site's one-line stub
+STUB_GAP = 0.15  # below a stub: stubs in a row read as one list
 LEFT = 0.75  # room for the outermost zone boxes left of the first column
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
@@ -158,6 +175,47 @@ class ZoneBox:
 
 
 @dataclass
+class FoldedSite:
+    """A site not laid out: one line in its place, saying what it holds in the view."""
+
+    id: str
+    site: str
+    members: tuple[str, ...]
+    kinds: dict[str, str]
+    zones: int
+    rows: int
+    racks: int
+    x0: float = 0.0
+    y0: float = 0.0
+    x1: float = 0.0
+    y1: float = 0.0
+
+
+@dataclass
+class LinkBundle:
+    """Every backbone link between one pair of sites, drawn as one arc with one label.
+
+    ``sites`` are left, right as drawn; ``links`` the backbone-link components joining
+    them (either end), ``srlg`` the shared-risk groups any of them runs in. The arc
+    rises from ``x0`` and ``x1`` on the sites' top edge (``base``) to ``apex``, where
+    its label (``label_w`` wide) is centred at ``label_x``.
+    """
+
+    id: str
+    sites: tuple[str, str]
+    links: tuple[str, ...]
+    srlg: tuple[str, ...]
+    label: str = ""
+    level: int = 0
+    x0: float = 0.0
+    x1: float = 0.0
+    base: float = 0.0
+    apex: float = 0.0
+    label_x: float = 0.0
+    label_w: float = 0.0
+
+
+@dataclass
 class DiagramLayout:
     """Positioned nodes, edges and zone boxes of one view, ready to draw."""
 
@@ -171,7 +229,8 @@ class DiagramLayout:
     columns: list[str] = field(default_factory=list)
     member_node: dict[str, str] = field(default_factory=dict)
     crossings: int = 0
-    notes: list[str] = field(default_factory=list)
+    folded: list[FoldedSite] = field(default_factory=list)
+    bundles: list[LinkBundle] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- sides
@@ -243,7 +302,7 @@ def _short(name: str, site: str) -> str:
     return name[len(prefix) :] if name.startswith(prefix) and len(name) > len(prefix) else name
 
 
-def _clip(text: str, limit: int = 34) -> str:
+def clip_text(text: str, limit: int = 34) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -276,7 +335,7 @@ def _group_name(names: list[str]) -> str:
     return f"{first}…{last[j:]}"
 
 
-def _fmt(value: float) -> str:
+def fmt_count(value: float) -> str:
     return f"{value:,.0f}"
 
 
@@ -284,20 +343,20 @@ def _node_text(comps: list[Any], site: str) -> tuple[str, str]:
     """First and second label lines for a component or a group of like components."""
     kind = comps[0].kind
     names = [_short(c.name, site) for c in comps]
-    label = _clip(_group_name(names))
+    label = clip_text(_group_name(names))
     n = len(comps)
     human = KIND_LABELS.get(kind, kind)
     if kind == "rack_row":
         racks = sum(c.racks for c in comps)
         kw = sum(c.it_load_kw for c in comps)
         rows = f"{n} rows" if n > 1 else "1 row"
-        return label, f"{rows} / {_fmt(racks)} racks · {_fmt(kw)} kW"
+        return label, f"{rows} / {fmt_count(racks)} racks · {fmt_count(kw)} kW"
     if kind == "battery":
         kwh = sum(c.energy_kwh for c in comps)
         strings = f"{n} strings" if n > 1 else "battery"
-        return label, f"{strings} · {_fmt(kwh)} kWh"
+        return label, f"{strings} · {fmt_count(kwh)} kWh"
     if kind == "backbone_link":
-        return label, f"→ {comps[0].remote_site} · {_fmt(comps[0].capacity_gbps)} Gbit/s"
+        return label, f"→ {comps[0].remote_site} · {fmt_count(comps[0].capacity_gbps)} Gbit/s"
     capacity = comps[0].capacity_for(comps[0].provides) if comps[0].provides else None
     unit = "Gbit/s" if comps[0].module == "network" else "kW"
     if kind == "pdu" or kind == "busway":
@@ -306,10 +365,10 @@ def _node_text(comps: list[Any], site: str) -> tuple[str, str]:
     if n > 1:
         sub = f"{n} × {human}"
         if capacity is not None:
-            sub += f" · {_fmt(capacity)} {unit} each"
+            sub += f" · {fmt_count(capacity)} {unit} each"
         return label, sub
     if capacity is not None:
-        return label, f"{human} · {_fmt(capacity)} {unit}"
+        return label, f"{human} · {fmt_count(capacity)} {unit}"
     return label, human
 
 
@@ -324,12 +383,14 @@ class _Graph:
     index: dict[str, int]
 
 
-def _view_graph(fleet: Fleet, view: str, detail: int, sides: dict[str, str]) -> _Graph:
-    """The grouped supplier → consumer graph of one resource."""
+def _view_graph(
+    fleet: Fleet, view: str, detail: int, sides: dict[str, str], fold: Collection[str]
+) -> _Graph:
+    """The grouped supplier → consumer graph of one resource (folded sites left out)."""
     kinds = _VIEW_KINDS[view]
     comps: dict[str, tuple[Site, Any]] = {}
     for site, comp in fleet.components():
-        if comp.kind in kinds:
+        if comp.kind in kinds and site.name not in fold:
             comps[comp.name] = (site, comp)
     index = {name: i for i, name in enumerate(comps)}
     sup: dict[str, list[str]] = {}
@@ -603,19 +664,42 @@ def _crossings(graph: _Graph) -> int:
     return total
 
 
-def layered_layout(fleet: Fleet, view: str, detail: int = 0, sweeps: int = 8) -> DiagramLayout:
+def _folded_site(site: Site, kinds: frozenset[str]) -> FoldedSite | None:
+    """The stub of a folded site: what it holds in the view (None: nothing)."""
+    comps = [c for c in site.components if c.kind in kinds]
+    if not comps:
+        return None
+    rows = [c for c in comps if c.kind == "rack_row"]
+    return FoldedSite(
+        id=element_id("fold", site.name),
+        site=site.name,
+        members=tuple(c.name for c in comps),
+        kinds={c.name: c.kind for c in comps},
+        zones=len({c.zone for c in comps}),
+        rows=len(rows),
+        racks=sum(c.racks for c in rows),
+    )
+
+
+def layered_layout(
+    fleet: Fleet,
+    view: str,
+    detail: int = 0,
+    sweeps: int = 8,
+    fold: Collection[str] = (),
+) -> DiagramLayout:
     """Lay out the ``power``, ``cooling`` or ``network`` view of ``fleet``.
 
     Sites are stacked top to bottom; columns are shared, so the same stage of every
     site lines up. ``sweeps`` barycentre passes are tried after the declaration
-    order and the one with the fewest crossings is kept (ties: the earliest).
+    order and the one with the fewest crossings is kept (ties: the earliest). The
+    sites named in ``fold`` get a one-line stub in their place instead of a layout.
     """
-    if view not in _VIEW_KINDS:
-        raise ValueError(f"unknown layered view {view!r} (known: {', '.join(LAYERED_VIEWS)})")
+    kinds = view_kinds(view)
     if detail not in DETAIL_LEVELS:
         raise ValueError(f"detail must be one of {DETAIL_LEVELS}, not {detail!r}")
     sides = component_sides(fleet) if view == "power" else {}
-    graph = _view_graph(fleet, view, detail, sides)
+    graph = _view_graph(fleet, view, detail, sides, frozenset(fold))
     _assign_layers(graph)
     neighbours: dict[str, list[str]] = defaultdict(list)
     for e in graph.edges:
@@ -624,11 +708,15 @@ def layered_layout(fleet: Fleet, view: str, detail: int = 0, sweeps: int = 8) ->
     by_site: dict[str, list[DiagramNode]] = defaultdict(list)
     for node in graph.nodes.values():
         by_site[node.site].append(node)
-    blocks: list[tuple[str, _Block]] = []
+    blocks: list[tuple[str, _Block | FoldedSite]] = []
     for site in fleet.sites:
-        blk = _site_block(site, by_site.get(site.name, []))
-        if blk is not None:
-            blocks.append((site.name, blk))
+        item = (
+            _folded_site(site, kinds)
+            if site.name in fold
+            else _site_block(site, by_site.get(site.name, []))
+        )
+        if item is not None:
+            blocks.append((site.name, item))
 
     # Pass 0: declaration order within each column.
     target: dict[str, float] = {}
@@ -641,6 +729,10 @@ def layered_layout(fleet: Fleet, view: str, detail: int = 0, sweeps: int = 8) ->
     def stack_sites(relative: bool) -> None:
         top = MARGIN
         for _, blk in blocks:
+            if isinstance(blk, FoldedSite):
+                blk.y0, blk.y1 = top, top + STUB_H
+                top += STUB_H + STUB_GAP
+                continue
             blk.top = top  # the frame the targets are read in
             shifted = {n.id: target[n.id] + top for n in _block_nodes(blk)} if relative else target
             _pack(blk, shifted)
@@ -664,19 +756,25 @@ def layered_layout(fleet: Fleet, view: str, detail: int = 0, sweeps: int = 8) ->
     target = best[2]
     stack_sites(relative=best[1] == 0)
     zones: list[ZoneBox] = []
-    top = MARGIN
+    bottom = MARGIN
     for name, blk in blocks:
+        if isinstance(blk, FoldedSite):
+            bottom = blk.y1
+            continue
         _place(blk, blk.top, zones, name)
-        top = blk.top + blk.height + SITE_GAP
+        bottom = blk.top + blk.height
     zones.sort(key=lambda z: (z.depth, z.y0, z.x0))
     ncols = 1 + max((n.layer for n in graph.nodes.values()), default=0)
     columns = []
     for col in range(ncols):
-        kinds = [n.kind for n in graph.nodes.values() if n.layer == col]
-        ranked = sorted(dict.fromkeys(kinds), key=lambda k: -kinds.count(k))
+        column_kinds = [n.kind for n in graph.nodes.values() if n.layer == col]
+        ranked = sorted(dict.fromkeys(column_kinds), key=lambda k: -column_kinds.count(k))
         names = [KIND_LABELS.get(k, k) for k in ranked]
         columns.append(" / ".join(names[:2]) + (" …" if len(names) > 2 else ""))
     width = column_x(ncols - 1) + NODE_W + MARGIN + 0.5 * COL_GAP
+    folded = [blk for _, blk in blocks if isinstance(blk, FoldedSite)]
+    for stub in folded:  # as wide as the outermost zone boxes of the sites drawn
+        stub.x0, stub.x1 = column_x(0) - 0.5 * COL_GAP + 0.12, width - MARGIN - 0.12
     return DiagramLayout(
         view=view,
         detail=detail,
@@ -684,130 +782,9 @@ def layered_layout(fleet: Fleet, view: str, detail: int = 0, sweeps: int = 8) ->
         edges=graph.edges,
         zones=zones,
         width=width,
-        height=top - SITE_GAP + MARGIN,
+        height=bottom + MARGIN,
         columns=columns,
         member_node=graph.member_node,
         crossings=best[0],
-    )
-
-
-# --------------------------------------------------------------------------- regions
-
-SITE_W = 2.9
-SITE_H = 0.62
-REPLICA_H = 0.4
-REGION_GAP = 0.5
-
-
-def regions_layout(fleet: Fleet) -> DiagramLayout:
-    """Regions as boxes, their sites side by side, each site's service replicas below it.
-
-    Backbone links are edges between site nodes (one per link component, labelled
-    with its shared-risk link groups); :mod:`twin.outputs.diagrams` draws them as arcs.
-    """
-    rows = {c.name: c for _, c in fleet.components() if c.kind == "rack_row"}
-    nodes: dict[str, DiagramNode] = {}
-    zones: list[ZoneBox] = []
-    x = MARGIN
-    arc_room = 0.0
-    n_links = sum(1 for _, c in fleet.components() if c.kind == "backbone_link")
-    if n_links:
-        arc_room = 1.4
-    top = MARGIN + arc_room + ZONE_HEADER + ZONE_PAD
-    bottom = top
-    member_node: dict[str, str] = {}
-    for region in fleet.regions:
-        sites = [s for s in fleet.sites if s.region == region.name]
-        if not sites:
-            continue
-        x0 = x
-        x += ZONE_PAD + 0.1
-        for site in sites:
-            site_rows = [c for c in site.components if c.kind == "rack_row"]
-            racks = sum(c.racks for c in site_rows)
-            servers = sum(c.servers for c in site_rows)
-            sid = element_id("site", site.name)
-            nodes[sid] = DiagramNode(
-                id=sid,
-                kind="site",
-                members=tuple(c.name for c in site.components),
-                site=site.name,
-                zone=None,
-                label=_clip(site.name),
-                sub=f"{len(site_rows)} rows / {_fmt(racks)} racks / {_fmt(servers)} servers",
-                x=x,
-                y=top,
-                w=SITE_W,
-                h=SITE_H,
-            )
-            y = top + SITE_H + 0.25
-            for service in fleet.services:
-                # one node per service and role at a site: replicas spread over halls
-                # read as one deployment, with its total rows and capacity
-                for role in ("active", "standby"):
-                    reps = [r for r in service.replicas if r.site == site.name and r.role == role]
-                    if not reps:
-                        continue
-                    rid = element_id("replica", f"{service.name}@{site.name}#{role}")
-                    rep_rows = [row for r in reps for row in r.rows]
-                    racks = sum(rows[r].racks for r in rep_rows if r in rows)
-                    count = f"{len(reps)} replicas · " if len(reps) > 1 else ""
-                    nodes[rid] = DiagramNode(
-                        id=rid,
-                        kind="replica",
-                        members=tuple(rep_rows),
-                        site=site.name,
-                        zone=None,
-                        label=_clip(service.name),
-                        sub=f"{role} · {count}{len(rep_rows)} rows / {_fmt(racks)} racks · "
-                        f"{_fmt(sum(r.capacity_rps for r in reps))} rps",
-                        x=x + 0.15,
-                        y=y,
-                        w=SITE_W - 0.15,
-                        h=REPLICA_H,
-                    )
-                    y += REPLICA_H + 0.08
-            bottom = max(bottom, y)
-            x += SITE_W + 0.6
-        x1 = x - 0.6 + ZONE_PAD + 0.1
-        zones.append(
-            ZoneBox(
-                id=element_id("region", region.name),
-                site="",
-                name=region.name,
-                kind="region",
-                fire_rated=False,
-                depth=1,
-                x0=x0,
-                y0=top - ZONE_HEADER - ZONE_PAD,
-                x1=x1,
-                y1=0.0,
-            )
-        )
-        x = x1 + REGION_GAP
-    for z in zones:
-        z.y1 = bottom + ZONE_PAD
-    edges: list[DiagramEdge] = []
-    site_ids = {n.site: n.id for n in nodes.values() if n.kind == "site"}
-    for site, comp in fleet.components():
-        if comp.kind != "backbone_link" or comp.remote_site not in site_ids:
-            continue
-        lid = element_id("c", comp.name)
-        member_node[comp.name] = lid
-        edges.append(
-            DiagramEdge(
-                site_ids[site.name],
-                site_ids[comp.remote_site],
-                label=comp.name,
-            )
-        )
-    return DiagramLayout(
-        view="regions",
-        detail=0,
-        nodes=nodes,
-        edges=edges,
-        zones=zones,
-        width=max(x - REGION_GAP + MARGIN, 6.0),
-        height=bottom + ZONE_PAD + MARGIN,
-        member_node=member_node,
+        folded=folded,
     )

@@ -51,12 +51,17 @@ def mermaid_label(text: str, limit: int = 80) -> str:
     return f'"{body}"'
 
 
-def blast_radius_mermaid(fleet: Fleet, timeline: Timeline, max_edges: int = 500) -> str:
+def blast_radius_mermaid(
+    fleet: Fleet, timeline: Timeline, max_edges: int = 500, *, readable: bool = False
+) -> str:
     """A ``graph LR`` Mermaid flowchart of what ``timeline``'s scenario took down.
 
     Failed components (down at any moment) are red, degraded ones amber, events
     orange. At most ``max_edges`` edges; larger blast radii are collapsed by zone and
     kind, then by site and kind (said in a comment line), then cut (also said).
+    ``readable`` (for a pull-request comment) always collapses by zone and kind, labels
+    groups as "52 battery strings · pangyo-b3-battery-room", and leaves out what only
+    ran degraded: the chain of what went down.
     """
     index = {c.name: (site.name, c) for site, c in fleet.components()}
     order = {name: i for i, name in enumerate(index)}
@@ -76,7 +81,7 @@ def blast_radius_mermaid(fleet: Fleet, timeline: Timeline, max_edges: int = 500)
                 always.add(keys[e.id])
     degraded: list[str] = []
     for name, (_, comp) in index.items():
-        if name in failed:
+        if name in failed or readable:
             continue
         sup = [s for r in comp.requires for s in r.suppliers]
         sup += list(getattr(comp, "batteries", []) or [])
@@ -110,6 +115,8 @@ def blast_radius_mermaid(fleet: Fleet, timeline: Timeline, max_edges: int = 500)
         ),
         ("collapsed by site and kind", lambda n: f"{index[n][0]}|{index[n][1].kind}|{state(n)}"),
     ]
+    if readable:
+        strategies = strategies[1:]
     for note, key_of in strategies:
         groups: dict[str, list[str]] = defaultdict(list)
         for name in touched:
@@ -122,7 +129,9 @@ def blast_radius_mermaid(fleet: Fleet, timeline: Timeline, max_edges: int = 500)
         )
         if len(edges) <= max_edges or note == strategies[-1][0]:
             break
-    return _render(timeline, events, always, groups, edges, max_edges, note, state, index)
+    if readable:
+        note = ""
+    return _render(timeline, events, always, groups, edges, max_edges, note, state, index, readable)
 
 
 def _render(
@@ -135,6 +144,7 @@ def _render(
     note: str,
     state: Callable[[str], str],
     index: Mapping[str, tuple[str, object]],
+    readable: bool = False,
 ) -> str:
     ids: dict[str, str] = {}
     lines = ["graph LR"]
@@ -151,7 +161,10 @@ def _render(
             lines.append(f"  {ids[key]}{{{{{mermaid_label(label)}}}}}")
     for key, members in groups.items():
         ids[key] = f"n{len(ids)}"
-        if len(members) == 1:
+        if readable:
+            comp = index[members[0]][1]
+            label = f"{_count_label(comp, len(members))} · {getattr(comp, 'zone', '')}"
+        elif len(members) == 1:
             label = members[0]
         else:
             comp = index[members[0]][1]
@@ -174,6 +187,17 @@ def _render(
         if classes[name]:
             lines.append(f"  class {','.join(classes[name])} {name}")
     return "\n".join(lines) + "\n"
+
+
+def _count_label(comp: object, n: int) -> str:
+    """``"52 battery strings"``, ``"1 UPS"``: the model's label for the kind."""
+    label = getattr(type(comp), "label", "") or str(getattr(comp, "kind", "component"))
+    label = label.replace("_", " ")
+    if n == 1:
+        return f"1 {label}"
+    if label.endswith("f"):
+        return f"{n} {label[:-1]}ves"
+    return f"{n} {label}{'' if label.endswith(('s', 'gear')) else 's'}"
 
 
 def _comment(text: str) -> str:

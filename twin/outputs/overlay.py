@@ -6,13 +6,14 @@ never the prose of their causes, so rewording a message cannot change a picture.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from twin.analysis.timeline import CauseKind, EventKind, Timeline, TimelineEvent
 from twin.analysis.timeline.records import DIRECT_FAILURES, RECOVERY_EVENTS
 from twin.model import Fleet
 
-__all__ = ["Overlay", "overlay_moment", "overlay_states", "t_offset"]
+__all__ = ["Overlay", "affected_sites", "overlay_moment", "overlay_states", "t_offset"]
 
 
 @dataclass
@@ -113,6 +114,20 @@ def overlay_states(fleet: Fleet, timeline: Timeline, at_s: float | None = None) 
             f"IT lost: {loss.rows:,} rows / {loss.racks:,} racks / {loss.servers:,} servers"
         )
     return overlay
+
+
+def affected_sites(fleet: Fleet, overlay: Overlay, kinds: Collection[str]) -> list[str]:
+    """Sites where the overlay shows something, in fleet order: a component of one of
+    ``kinds`` failed or degraded, or a zone or the site marked (a fire, a power cut, a
+    site loss). The other sites look exactly as without the scenario."""
+    marked = {site for site, _, _ in overlay.zone_marks} | {site for site, _ in overlay.site_marks}
+    states = overlay.states
+    return [
+        site.name
+        for site in fleet.sites
+        if site.name in marked
+        or any(c.kind in kinds and states.get(c.name, "ok") != "ok" for c in site.components)
+    ]
 
 
 def t_offset(seconds: float) -> str:

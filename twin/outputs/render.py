@@ -15,7 +15,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from twin.outputs.tables import duration, recovery_time
+from twin.outputs.events import group_events, severity
+from twin.outputs.tables import counted, duration, recovery_time
 
 __all__ = ["MARKDOWN_LIMIT", "md_escape", "render_html", "render_json", "render_markdown"]
 
@@ -84,6 +85,11 @@ def _estimate(value: Any, digits: int = 3) -> str:
     return text
 
 
+def _unbroken(text: str) -> str:
+    """A time that wraps only after the dash of a stretch: ``16 h 34 min – 26 h 34 min``."""
+    return text.replace(" ", "\u00a0").replace("\u00a0–\u00a0", "\u00a0– ")
+
+
 def _nines(value: float) -> str:
     return "∞" if value == float("inf") else f"{value:.2f}"
 
@@ -107,6 +113,10 @@ def _environment(autoescape: bool) -> Environment:
         power=_power,
         estimate=_estimate,
         nines=_nines,
+        counted=counted,
+        unbroken=_unbroken,
+        event_groups=group_events,
+        severity=severity,
     )
     return env
 

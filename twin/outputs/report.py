@@ -9,9 +9,11 @@ HTML. Resilience gates (``--fail-on``) are evaluated here too.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from twin.analysis.availability import AvailabilityReport, availability
@@ -21,18 +23,24 @@ from twin.analysis.partitions import SrlgConsequence, srlg_consequences
 from twin.analysis.scheduler import Scheduler
 from twin.analysis.summary import FleetSummary, summarize
 from twin.analysis.tier import TierReport, tier_verdict
-from twin.analysis.timeline import Timeline, simulate
+from twin.analysis.timeline import ServiceOutcome, Timeline, simulate
 from twin.analysis.twin import Twin, as_twin
 from twin.errors import UsageError, shown
 from twin.model import SCHEMA_VERSION, Fleet
 from twin.model.catalog import catalog
+from twin.outputs.events import component_kinds
+from twin.outputs.tables import counted
 
 __all__ = [
+    "DEFAULT_VERDICT_GATES",
     "GATES",
     "Gate",
     "GateResult",
     "Report",
+    "ServiceWorst",
+    "Verdict",
     "build_report",
+    "build_verdict",
     "evaluate_gates",
     "parse_gates",
 ]
@@ -109,10 +117,27 @@ class Report:
     srlgs: list[SrlgView] = field(default_factory=list)
     availability: AvailabilityReport | None = None
     gates: list[GateResult] = field(default_factory=list)
+    verdict: Verdict | None = None
+    component_kinds: dict[str, str] = field(default_factory=dict)
+    """Component name → kind, so timeline groups say what their members are (not in the
+    JSON, whose events name each component)."""
 
     @property
     def passed(self) -> bool:
         return all(g.passed for g in self.gates)
+
+    @property
+    def harmful_timelines(self) -> list[Timeline]:
+        """Scenarios that take a row or a service down, or leave one below its SLO,
+        worst first (servers lost, then service downtime, then below-SLO time)."""
+        return sorted(
+            (t for t in self.timelines if _harm(t) > (0, 0.0, 0.0)),
+            key=lambda t: (tuple(-x for x in _harm(t)), t.scenario),
+        )
+
+    @property
+    def harmless_timelines(self) -> list[Timeline]:
+        return [t for t in self.timelines if _harm(t) <= (0, 0.0, 0.0)]
 
     def to_json(self, full: bool = False) -> dict[str, Any]:
         """JSON-ready dict; ``full`` adds every downed component (see ``--detail full``)."""
@@ -127,6 +152,7 @@ class Report:
             "srlgs": [v.to_json() for v in self.srlgs],
             "availability": self.availability.to_json() if self.availability else None,
             "gates": [g.to_json() for g in self.gates],
+            "verdict": self.verdict.to_json() if self.verdict else None,
             "passed": self.passed,
         }
 
@@ -148,7 +174,7 @@ def build_report(
     many Monte Carlo years with intervals, on ``scheduler``'s workers when given)."""
     twin = as_twin(fleet)
     fleet = twin.fleet
-    report = Report(source=source, summary=summarize(fleet))
+    report = Report(source=source, summary=summarize(fleet), component_kinds=component_kinds(fleet))
     report.tier = tier_verdict(twin)
     report.contingency = contingency(
         twin,
@@ -195,7 +221,7 @@ def _gate_single_event(report: Report) -> GateResult:
     return GateResult(
         "single-event",
         not events,
-        f"{len(events)} single-event failures" + (f": {names}" if events else ""),
+        counted(len(events), "single-event failure") + (f": {names}" if events else ""),
     )
 
 
@@ -307,6 +333,144 @@ def evaluate_gates(
                     report.timelines = [simulate(twin, s) for s in catalog(twin.fleet)]
     report.gates = [g.check(report) for g in gates]
     return report.gates
+
+
+# --------------------------------------------------------------------------- verdict
+
+DEFAULT_VERDICT_GATES = "single-event,spof,tier<III,nines<4"
+"""What the verdict at the top of a report judges when ``--fail-on`` names no gates:
+no single event and no single component takes IT or a service down, every site at
+least Tier III, every site's IT load and service at least four nines."""
+
+
+@dataclass(frozen=True)
+class ServiceWorst:
+    """A service's worst catalog scenario: the longest down, then the lowest served."""
+
+    service: str
+    scenario: str
+    downtime_s: float
+    down_at_horizon: bool
+    rto_slo_s: float | None
+    min_served: dict[str, float]
+
+    def to_json(self) -> dict[str, Any]:
+        rto = self.rto_slo_s
+        return {
+            "service": self.service,
+            "scenario": self.scenario,
+            "downtime_s": round(self.downtime_s, 3),
+            "down_at_horizon": self.down_at_horizon,
+            "rto_slo_s": None if rto is None else ("unrestored" if rto == float("inf") else rto),
+            "min_served": {k: round(v, 6) for k, v in self.min_served.items()},
+        }
+
+
+@dataclass
+class Verdict:
+    """The short answer a report opens with: each gate judged, what breaks worst, and
+    each service's worst scenario."""
+
+    gates: list[GateResult]
+    chosen: bool
+    """True when the gates are the ones ``--fail-on`` asked for (else the defaults)."""
+    headline: str
+    worst: list[ServiceWorst]
+
+    @property
+    def passed(self) -> bool:
+        return all(g.passed for g in self.gates)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "gates_from": "--fail-on" if self.chosen else DEFAULT_VERDICT_GATES,
+            "headline": self.headline,
+            "gates": [g.to_json() for g in self.gates],
+            "worst_scenario_per_service": [w.to_json() for w in self.worst],
+        }
+
+
+def build_verdict(report: Report, gates: list[Gate] | None = None) -> Verdict:
+    """Judge ``report`` against ``gates`` (default :data:`DEFAULT_VERDICT_GATES`), using
+    only the analyses it holds: a gate whose analysis is absent is left out."""
+    chosen = bool(gates)
+    wanted = gates if gates else parse_gates(DEFAULT_VERDICT_GATES)
+    present = [
+        g for g in wanted if getattr(report, _GATE_NEEDS[g.name.split("<")[0]]) not in (None, [])
+    ]
+    results = report.gates if chosen and report.gates else [g.check(report) for g in present]
+    return Verdict(results, chosen, _headline(report, results), _worst_per_service(report))
+
+
+def _headline(report: Report, results: list[GateResult]) -> str:
+    """One sentence: what breaks worst, or that nothing in the checks does."""
+    parts: list[str] = []
+    events = report.contingency.single_events if report.contingency else []
+    if events:
+        worst = events[0]
+        down = worst.services_down
+        parts.append(
+            f"{counted(len(events), 'single event')} take{'s' if len(events) == 1 else ''} "
+            f"IT or a service down, worst {worst.label} ({worst.impact.rows:,} rows, "
+            f"{worst.impact.servers:,} servers"
+            + (f", {len(down)} service{'s' if len(down) != 1 else ''} down" if down else "")
+            + ")"
+        )
+    if report.tier:
+        low = min(report.tier.sites, key=lambda t: t.tier, default=None)
+        if low is not None:
+            parts.append(f"lowest tier {low.roman} at {low.site}")
+    if report.availability:
+        worst_a = min(report.availability.criteria, key=lambda c: c.nines, default=None)
+        if worst_a is not None and math.isfinite(worst_a.nines):
+            parts.append(
+                f"least available: {worst_a.criterion.label} at {worst_a.nines:.2f} nines "
+                f"({worst_a.explain(1)})"
+            )
+    failed = [g.gate for g in results if not g.passed]
+    n = len(results)
+    plural = "s" if n != 1 else ""
+    lead = (
+        f"Fails {len(failed)} of {n} gate{plural} ({', '.join(failed)})"
+        if failed
+        else f"Passes {'all ' if n > 1 else ''}{n} gate{plural}"
+    )
+    return lead + (": " + "; ".join(parts) if parts else "") + "."
+
+
+def _worst_per_service(report: Report) -> list[ServiceWorst]:
+    out: list[ServiceWorst] = []
+    if not report.timelines:
+        return out
+    for name in [o.name for o in report.timelines[0].services]:
+        timeline = max(report.timelines, key=partial(_badness_in, name))
+        o = timeline.service(name)
+        if _badness(o) <= (0.0, -1.0):
+            continue
+        out.append(
+            ServiceWorst(
+                name, timeline.scenario, o.downtime_s, o.down_at_horizon, o.rto.get("slo_s"),
+                dict(o.min_served),
+            )
+        )  # fmt: skip
+    return out
+
+
+def _harm(timeline: Timeline) -> tuple[int, float, float]:
+    downtime = sum(o.downtime_s for o in timeline.services)
+    degraded = sum(o.degraded_s for o in timeline.services)
+    return (timeline.max_loss.servers, downtime, degraded)
+
+
+def _badness_in(service: str, timeline: Timeline) -> tuple[float, float]:
+    return _badness(timeline.service(service))
+
+
+def _badness(outcome: ServiceOutcome) -> tuple[float, float]:
+    """Longest down (degraded time breaking ties), then lowest served at any level."""
+    lowest = min(outcome.min_served.values(), default=1.0)
+    return (outcome.downtime_s + outcome.degraded_s * 1e-3, -lowest)
 
 
 _GATE_NEEDS = {

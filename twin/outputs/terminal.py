@@ -1,11 +1,17 @@
-"""Terminal tables for every command's ``--format table`` output."""
+"""Terminal tables for every command's ``--format table`` output.
+
+Each takes the :class:`~twin.outputs.tables.Width` its tables are fitted to (long cells
+cut with an ellipsis; ``Width()`` cuts nothing) and its prose is wrapped to.
+"""
 
 from __future__ import annotations
 
 from twin.analysis.summary import FleetSummary
+from twin.analysis.timeline import ServiceOutcome
 from twin.model.scenarios import ScenarioSpec
+from twin.outputs.events import group_events, loss_steps, severity
 from twin.outputs.report import Report
-from twin.outputs.tables import duration, format_table, recovery_time
+from twin.outputs.tables import Width, counted, duration, format_table, recovery_time
 
 __all__ = [
     "availability_table",
@@ -19,12 +25,15 @@ __all__ = [
 ]
 
 
-def summary_table(summary: FleetSummary) -> str:
+def summary_table(summary: FleetSummary, width: Width | None = None) -> str:
     """What a fleet declares: per site, per kind, and its services."""
+    width = width or Width()
     lines = [
-        f"fleet {summary.name}: {summary.regions} regions, {len(summary.sites)} sites, "
-        f"{summary.zones} zones, {summary.components} components, "
-        f"{len(summary.services)} services",
+        width.prose(
+            f"fleet {summary.name}: {summary.regions} regions, {len(summary.sites)} sites, "
+            f"{summary.zones} zones, {summary.components} components, "
+            f"{len(summary.services)} services"
+        ),
         "",
         format_table(
             [
@@ -54,101 +63,126 @@ def summary_table(summary: FleetSummary) -> str:
                 ]
                 for s in summary.sites
             ],
+            width,
         ),
         "",
-        format_table(["kind", "count"], [[k, v] for k, v in summary.kinds.items()]),
+        format_table(["kind", "count"], [[k, v] for k, v in summary.kinds.items()], width),
         "",
-        f"services: {', '.join(summary.services) or '(none)'}",
+        width.prose(f"services: {', '.join(summary.services) or '(none)'}"),
     ]
     return "\n".join(lines) + "\n"
 
 
-def scenarios_table(specs: list[ScenarioSpec]) -> str:
+def scenarios_table(specs: list[ScenarioSpec], width: Width | None = None) -> str:
     """The scenario catalog: name and description."""
-    return (
-        format_table(["scenario", "description"], [[s.name, s.description] for s in specs]) + "\n"
-    )
+    rows = [[s.name, s.description] for s in specs]
+    return format_table(["scenario", "description"], rows, width) + "\n"
 
 
-def gates_table(report: Report) -> str:
+def gates_table(report: Report, width: Width | None = None) -> str:
     """The ``--fail-on`` gates and their results (empty when none were asked for)."""
     if not report.gates:
         return ""
     rows = [[g.gate, "pass" if g.passed else "FAIL", g.detail] for g in report.gates]
-    return "\n" + format_table(["gate", "result", "detail"], rows) + "\n"
+    return "\n" + format_table(["gate", "result", "detail"], rows, width, wrap=True) + "\n"
 
 
-def timeline_table(report: Report) -> str:
+def timeline_table(report: Report, width: Width | None = None) -> str:
+    """One scenario: how bad, what happened (events grouped, :mod:`twin.outputs.events`),
+    IT lost over time (staircases as one step) and how each service fared."""
+    width = width or Width()
     t = report.timelines[0]
-    lines = [f"scenario {t.scenario}: {t.description}", ""]
+    groups = group_events(t.events, report.component_kinds)
+    lines = [
+        width.prose(f"scenario {t.scenario}: {t.description}"),
+        width.prose(f"worst: {severity(t)}"),
+        width.prose(
+            f"{len(t.events):,} events in {len(groups):,} lines (--format json lists every event)"
+        ),
+        "",
+    ]
     lines.append(
         format_table(
-            ["time", "event", "subject", "cause"],
-            [[duration(e.time_s), e.kind, e.subject, e.cause] for e in t.events],
+            ["time", "what happened", "why"], [[g.when, g.what, g.cause] for g in groups], width
         )
     )
     lines.append("")
     lines.append(
         format_table(
             ["time", "rows lost", "racks", "servers", "IT kW"],
-            [[duration(p.time_s), p.rows, p.racks, p.servers, p.it_load_kw] for p in t.losses],
+            [[step.when, *step.values()] for step in loss_steps(t.losses)],
+            width,
         )
     )
-    lines.append("")
-    lines.append(
-        format_table(
-            [
-                "service",
-                "downtime",
-                "below SLO",
-                "lowest served",
-                "at the end",
-                "capped by",
-                "back: partial / SLO / full",
-                "RPO",
-            ],
-            [
-                [
-                    o.name,
-                    ("≥ " if o.down_at_horizon else "") + duration(o.downtime_s),
-                    duration(o.degraded_s),
-                    ", ".join(f"{k} {v:.0%}" for k, v in o.min_served.items()),
-                    ", ".join(f"{k} {v:.0%}" for k, v in o.final_served.items()),
-                    o.capped_by or "–",
-                    " / ".join(
-                        recovery_time(o.rto.get(k)) for k in ("partial_s", "slo_s", "full_s")
-                    ),
-                    "stateless" if o.rpo_s is None else duration(o.rpo_s),
-                ]
-                for o in t.services
-            ],
-        )
-    )
+    lines += ["", *_service_outcomes(t.services, width)]
     return "\n".join(lines) + "\n"
 
 
-def contingency_table(report: Report) -> str:
+def _back(outcome: ServiceOutcome) -> str:
+    """When a service was back to partial, SLO and full service (said once when alike)."""
+    times = [recovery_time(outcome.rto.get(k)) for k in ("partial_s", "slo_s", "full_s")]
+    return times[0] if len(set(times)) == 1 else " / ".join(times)
+
+
+def _service_outcomes(services: list[ServiceOutcome], width: Width) -> list[str]:
+    """How each service fared: its served fractions at baseline and every surge as one
+    cell (``0% / 0% / 0%``, the levels named once above), wrapped rather than cut."""
+    levels = list(services[0].min_served) if services else []
+    same = all(list(o.min_served) == levels == list(o.final_served) for o in services)
+
+    def served(fractions: dict[str, float]) -> str:
+        if same:
+            return " / ".join(f"{v:.0%}" for v in fractions.values())
+        return ", ".join(f"{k} {v:.0%}" for k, v in fractions.items())
+
+    capped = any(o.capped_by for o in services)
+    headers = ["service", "downtime", "below SLO", "lowest served", "at the end"]
+    headers += ["capped by"] * capped + ["back: partial / SLO / full", "RPO"]
+    rows = [
+        [
+            o.name,
+            ("≥ " if o.down_at_horizon else "") + duration(o.downtime_s),
+            duration(o.degraded_s),
+            served(o.min_served),
+            served(o.final_served),
+            *[o.capped_by or "–"] * capped,
+            _back(o),
+            "stateless" if o.rpo_s is None else duration(o.rpo_s),
+        ]
+        for o in services
+    ]
+    lines = [width.prose(f"served at {' / '.join(levels)}:")] if same and len(levels) > 1 else []
+    return [*lines, format_table(headers, rows, width, wrap=True)]
+
+
+def contingency_table(report: Report, width: Width | None = None) -> str:
+    width = width or Width()
     c = report.contingency
     assert c is not None
     events = c.single_events
     lines = [
-        f"{len(events)} single-event failures (one fire with its spread and power cut, one "
-        "shared-risk link cut, one site), worst first:"
-        if events
-        else "no single event (one fire, one shared-risk link cut, one site) takes IT or a "
-        "service down",
+        width.prose(
+            f"{counted(len(events), 'single-event failure')} (one fire with its spread and "
+            "power cut, one shared-risk link cut, one site), worst first:"
+            if events
+            else "no single event (one fire, one shared-risk link cut, one site) takes IT or a "
+            "service down"
+        ),
     ]
     if events:
         lines.append(
             format_table(
                 ["event", "servers", "what happens"],
                 [[e.label, e.impact.servers, e.describe()] for e in events],
+                width,
             )
         )
     lines += [
         "",
-        f"{c.scenarios_evaluated:,} failure sets evaluated; "
-        f"{len(c.single_points_of_failure)} single points of failure",
+        width.prose(
+            f"{c.scenarios_evaluated:,} failure sets evaluated; "
+            f"{len(c.single_points_of_failure)} single points of failure"
+        ),
         "",
     ]
     if c.single_points_of_failure:
@@ -156,41 +190,41 @@ def contingency_table(report: Report) -> str:
             format_table(
                 ["single point of failure", "rows", "servers", "chain of impact"],
                 [[i.label, i.rows, i.servers, i.chain()] for i in c.single_points_of_failure],
+                width,
             )
         )
         lines.append("")
     if c.order == 2:
-        lines.append(f"{c.pairs_evaluated:,} pairs evaluated; critical pairs:")
+        lines.append(width.prose(f"{c.pairs_evaluated:,} pairs evaluated; critical pairs:"))
         lines.append(
             format_table(
                 ["pair", "rows", "chain of impact"],
                 [[i.label, i.rows, i.chain()] for i in c.critical_pairs],
+                width,
             )
         )
         lines.append("")
     harmful = c.harmful_common_cause
-    lines.append(f"{len(harmful)} of {len(c.common_cause)} common-cause groups hurt:")
+    lines.append(width.prose(f"{len(harmful)} of {len(c.common_cause)} common-cause groups hurt:"))
     lines.append(
         format_table(
             ["group", "kind", "rows", "servers", "chain of impact"],
             [[i.label, i.kind, i.rows, i.servers, i.chain()] for i in harmful],
+            width,
         )
     )
     return "\n".join(lines) + "\n"
 
 
-def tier_table(report: Report) -> str:
+def tier_table(report: Report, width: Width | None = None) -> str:
     assert report.tier is not None
-    return (
-        format_table(
-            ["site", "tier", "verdict"], [[t.site, t.roman, t.verdict] for t in report.tier.sites]
-        )
-        + "\n"
-    )
+    rows = [[t.site, t.roman, t.verdict] for t in report.tier.sites]
+    return format_table(["site", "tier", "verdict"], rows, width, wrap=True) + "\n"
 
 
-def availability_table(report: Report) -> str:
+def availability_table(report: Report, width: Width | None = None) -> str:
     """Availability per site and service, then what to fix first."""
+    width = width or Width()
     a = report.availability
     assert a is not None
     rows = []
@@ -225,17 +259,22 @@ def availability_table(report: Report) -> str:
             "from",
         ],
         rows,
+        width,
+        wrap=True,  # a row per site and service: whole, over a few lines
     )
     fix = format_table(
         ["fix this first", "kind", "outage min/yr it is part of"],
         [[name, kind, f"{minutes:.3g}"] for kind, name, minutes in a.fix_first],
+        width,
     )
     runs = f"{a.years:,} simulated years, seed {a.seed}" if a.years else "no simulation"
-    return f"availability of {a.fleet} ({', '.join(a.methods)}; {runs})\n{table}\n\n{fix}\n"
+    title = width.prose(f"availability of {a.fleet} ({', '.join(a.methods)}; {runs})")
+    return f"{title}\n{table}\n\n{fix}\n"
 
 
-def report_table(report: Report) -> str:
-    parts = [tier_table(report).rstrip("\n"), contingency_table(report)]
+def report_table(report: Report, width: Width | None = None) -> str:
+    width = width or Width()
+    parts = [tier_table(report, width).rstrip("\n"), contingency_table(report, width)]
     parts.append(
         format_table(
             ["scenario", "rows lost", "servers lost", "services down", "below SLO"],
@@ -257,6 +296,7 @@ def report_table(report: Report) -> str:
                 ]
                 for t in report.timelines
             ],
+            width,
         )
     )
     parts.append(
@@ -279,8 +319,9 @@ def report_table(report: Report) -> str:
                 ]
                 for h in report.headroom
             ],
+            width,
         )
     )
     if report.availability is not None:
-        parts.append(availability_table(report).rstrip("\n"))
+        parts.append(availability_table(report, width).rstrip("\n"))
     return "\n\n".join(parts) + "\n"

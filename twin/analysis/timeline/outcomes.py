@@ -86,8 +86,12 @@ def assemble(sim: Simulation, segments: list[Segment], levels: list[str]) -> Tim
                 out.restored_s = start
             for level in levels:
                 if level in served:
+                    now = served[level][service.name]
                     prev = out.min_served.get(level, 1.0)
-                    out.min_served[level] = min(prev, served[level][service.name])
+                    out.min_served[level] = min(prev, now)
+                    series = out.served_over_time.setdefault(level, [])
+                    if not series or abs(series[-1][1] - now) > EPSILON:
+                        series.append((start, now))
     names = twin.graph.component_names
     states: list[tuple[float, list[str]]] = []
     for segment in segments:

@@ -351,6 +351,8 @@ class ServiceOutcome:
     """Data-loss window: 0, the replication lag, or back to the last backup; None for a
     stateless service."""
     rpo_basis: str = ""
+    served_over_time: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    """Per demand level: (time, served fraction) at every change, from the start."""
 
     def state(self, served: float) -> str:
         """``down`` (0), ``below_slo``, ``reduced`` (within the SLO, below full) or ``full``."""
@@ -384,6 +386,10 @@ class ServiceOutcome:
             },
             "rpo_s": None if self.rpo_s is None else _round(self.rpo_s),
             "rpo_basis": self.rpo_basis,
+            "served_over_time": {
+                level: [[_round(t), _round(v)] for t, v in points]
+                for level, points in self.served_over_time.items()
+            },
         }
 
 
