@@ -88,7 +88,7 @@ def _reference_failing(model: ReliabilityModel, down: list[int], excused: list[i
     return out
 
 
-def bench_monte_carlo(stack: str, years: int, sample: int) -> None:
+def bench_monte_carlo(stack: str, years: int, sample: int) -> dict[str, Any]:
     model = ReliabilityModel(Twin(build_stack(stack)))
     _ = model.ride_through_h  # measured once with the timeline; not part of the sampling
     walker = Walker(model)
@@ -118,6 +118,16 @@ def bench_monte_carlo(stack: str, years: int, sample: int) -> None:
           f"{naive_cached:,.0f} s ({naive_cached / seconds:,.0f}x)")  # fmt: skip
     if disagree:
         raise SystemExit(1)
+    return {
+        "stack": stack,
+        "years": years,
+        "histories_per_s": years / seconds,
+        "distinct_states": len(keys),
+        "reference_ms_per_state": per_state * 1e3,
+        "ratio_naive_every_stretch": naive_every / seconds,
+        "ratio_naive_each_state_once": naive_cached / seconds,
+        "disagreements": disagree,
+    }
 
 
 def _twenty(n_pdus: int = 18) -> Fleet:

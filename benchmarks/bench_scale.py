@@ -16,20 +16,26 @@ straightforward networkx worklist with the same gate semantics
   included) with the exact pruning of :mod:`twin.analysis.interaction`, against the
   yardstick and the unpruned engine on ``--pair-sample`` random pairs, extrapolated to
   every pair;
+* ``monte_carlo``: histories per second on ``--mc-stack`` against the reference
+  judging each state (``bench_availability.py``);
+* ``pulumi``: declaring ``--pulumi-stack`` under the SDK's mocks against as many bare
+  ``ComponentResource`` s (``bench_pulumi.py``);
+* ``report``: ``dctwin report --stack fleet --out-dir DIR --diagrams`` end to end;
 * ``peak_rss_mib``: the process's peak resident memory.
 
-``--quick`` swaps in small fleets (for a smoke run). The Monte Carlo, Pulumi and
-diagram figures have their own scripts (``bench_availability.py``, ``bench_pulumi.py``,
-``bench_diagrams.py``); ``benchmarks/README.md`` lists the command for each.
+``--quick`` swaps in small fleets (for a smoke run).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import random
 import resource
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,10 +45,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.bench_availability import bench_monte_carlo
+from benchmarks.bench_pulumi import measure as measure_pulumi
 from benchmarks.nx_worklist import NxWorklist
 from twin.analysis.contingency import contingency, transient_sources
 from twin.analysis.reference import reference_evaluate
 from twin.analysis.twin import Twin
+from twin.cli import main as cli_main
 from twin.sources import build_stack
 
 FLEET = "kakao:sites=3,racks=4000,per=rack"
@@ -181,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference-sample", type=int, default=10, metavar="K")
     parser.add_argument("--pair-sample", type=int, default=20_000, metavar="N")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mc-stack", default="ansan", help="Monte Carlo (default ansan)")
+    parser.add_argument("--mc-years", type=int, default=10_000)
+    parser.add_argument("--pulumi-stack", default="fleet", help="Pulumi (default fleet)")
     parser.add_argument("--json", type=Path, help="write the results here too")
     parser.add_argument("--quick", action="store_true", help="small fleets: a smoke run")
     args = parser.parse_args(argv)
@@ -188,6 +200,20 @@ def main(argv: list[str] | None = None) -> int:
     site = args.site or (QUICK_SITE if args.quick else SITE)
     results: dict[str, Any] = {"n1": _n1(fleet, args.reference_sample)}
     results["n2"] = _n2(site, args.pair_sample, args.seed)
+    results["monte_carlo"] = bench_monte_carlo(args.mc_stack, args.mc_years, 20)
+    pulumi_row = measure_pulumi(args.pulumi_stack, 1)
+    print(
+        f"pulumi     {pulumi_row['stack']}: {pulumi_row['resources']:,} resources in "
+        f"{pulumi_row['program_s']:.2f} s against {pulumi_row['bare_s']:.2f} s bare "
+        f"({pulumi_row['ratio_program_to_bare']:.1f}x)"
+    )
+    results["pulumi"] = pulumi_row
+    with tempfile.TemporaryDirectory() as out:
+        argv = ["report", "--stack", "fleet", "--out-dir", out, "--diagrams"]
+        with contextlib.redirect_stdout(io.StringIO()):
+            t_report, _ = _timed(lambda: cli_main(argv))
+    print(f"report     dctwin {' '.join(argv[:3])} --out-dir DIR --diagrams: {t_report:.1f} s")
+    results["report_diagrams_s"] = t_report
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results["peak_rss_mib"] = peak
     print(f"memory     peak resident {peak:,.0f} MiB")
