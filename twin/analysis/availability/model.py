@@ -39,6 +39,7 @@ import numpy as np
 from twin.analysis.engine import BatchEvaluation
 from twin.analysis.fire import fire_origins, fire_reach
 from twin.analysis.graph import EPSILON
+from twin.analysis.interaction import service_inputs
 from twin.analysis.timeline import simulate
 from twin.analysis.timeline.records import EventKind
 from twin.analysis.twin import Twin
@@ -314,6 +315,14 @@ class ReliabilityModel:
         return up
 
     @cached_property
+    def _service_inputs(self) -> np.ndarray:
+        return service_inputs(self.twin)
+
+    @cached_property
+    def _base_served(self) -> np.ndarray:
+        return self.twin.evaluator.evaluate(list(self.base)).served
+
+    @cached_property
     def _slo(self) -> np.ndarray:
         return np.array([s.slo for s in self.twin.fleet.services])
 
@@ -379,7 +388,20 @@ class ReliabilityModel:
         own (default: every row in the set)."""
         if not sets:
             return np.zeros((0, len(self.criteria)), dtype=bool)
-        batch = self.twin.evaluator.evaluate_many([[*self.base, *s] for s in sets])
+        # components for every set at once; services settled only where a set takes down
+        # something they read (elsewhere they are as at the baseline)
+        ev = self.twin.evaluator
+        g = self.twin.graph
+        ptr, down = ev.down_deltas(sets, self.base)
+        owner = np.repeat(np.arange(len(sets)), np.diff(ptr))
+        reads = np.zeros(len(sets), dtype=bool)
+        np.logical_or.at(reads, owner, self._service_inputs[down])
+        served = np.repeat(self._base_served[None, :], len(sets), axis=0)
+        settle = np.flatnonzero(reads)
+        if settle.size and g.n_services:
+            settled = ev.evaluate_many([[*self.base, *sets[k]] for k in settle.tolist()])
+            served[settle] = settled.served
+        batch = BatchEvaluation(g, ptr, down, served, np.zeros(served.shape, dtype=bool))
         if excused is None:
             is_row = self.twin.graph.is_row
             excused = [[c for c in s if is_row[c]] for s in sets]
