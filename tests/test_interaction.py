@@ -153,3 +153,13 @@ def test_all_at_once_propagation_matches_the_engine(stack):
 def test_all_at_once_propagation_matches_on_random_fleets(fleet):
     n = Twin(fleet).graph.n_components
     _deltas_match(fleet, [[i] for i in range(n)] + [[i, j] for i in range(n) for j in range(i)])
+
+
+def test_n2_does_not_depend_on_the_batch_size(monkeypatch):
+    """Pairs streamed in chunks of 20,000 or of 37: the same pairs found and counted."""
+    from twin.analysis import harm
+
+    fleet = build_stack("pangyo-2022")
+    expected = contingency(fleet, order=2, all_pairs=True, max_listed=300).to_json()
+    monkeypatch.setattr(harm, "PAIR_CHUNK", 37)
+    assert contingency(fleet, order=2, all_pairs=True, max_listed=300).to_json() == expected

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from benchmarks.nx_worklist import NxWorklist
 from tests.strategies import fleets
+from twin.analysis.reference import reference_evaluate
 from twin.analysis.twin import Twin
 from twin.model import Fleet
 from twin.sources import build_stack
@@ -39,3 +40,23 @@ def test_the_yardstick_agrees_with_the_engine_on_every_single_failure(stack):
 def test_the_yardstick_agrees_on_random_fleets(fleet):
     names = [c.name for _, c in fleet.components()]
     _agree(fleet, [[], *([n] for n in names), *([a, b] for a in names for b in names[:3])])
+
+
+PER_RACK = "kakao:sites=2,racks=80,per=rack"
+
+
+def test_the_yardstick_and_the_reference_agree_with_the_engine_on_a_per_rack_fleet():
+    """Racks as components (a generated per-rack fleet): every single failure against
+    the networkx worklist, a seeded sample of single and double failures against the
+    naive reference (components and services)."""
+    fleet = build_stack(PER_RACK)
+    names = [c.name for _, c in fleet.components()]
+    _agree(fleet, [[n] for n in names])
+    twin = Twin(fleet)
+    rng = random.Random(11)
+    sample = [[n] for n in rng.sample(names, 15)] + [rng.sample(names, 2) for _ in range(15)]
+    for failed in sample:
+        up, served = reference_evaluate(fleet, failed)
+        fast_up, fast_served = twin.evaluator.evaluate(failed).as_dicts()
+        assert fast_up == up, failed
+        assert all(abs(fast_served[s] - v) <= 1e-9 for s, v in served.items()), failed

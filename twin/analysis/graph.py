@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.model import Fleet
+from twin.model.components import Resource
 
 __all__ = ["EPSILON", "CompiledGraph", "compilations", "compile_fleet"]
 
@@ -283,14 +284,11 @@ def compile_fleet(fleet: Fleet) -> CompiledGraph:
     gate_suppliers: list[list[int]] = []
     gate_weights: list[list[float]] = []
     owner_gate_counts: list[int] = []
-    capacity: dict[str, list[float]] = {}  # resource → each component's capacity of it
+    capacity: dict[Resource, list[float]] = {}  # resource → each component's capacity of it
 
-    def capacities(resource: str) -> list[float]:
+    def capacities(resource: Resource) -> list[float]:
         if resource not in capacity:
-            capacity[resource] = [
-                float(comp.capacity_for(resource) or 0.0)  # type: ignore[arg-type]
-                for _, comp in pairs
-            ]
+            capacity[resource] = [float(comp.capacity_for(resource) or 0.0) for _, comp in pairs]
         return capacity[resource]
 
     # identical groups (a hall's CRAHs listed by every rack in it) are resolved once

@@ -41,7 +41,7 @@ touches its inputs (or the baseline's), hence at least its baseline served fract
 (each failure alone leaves every service at the baseline), and the served fractions,
 the greatest fixpoint below those shares, stay at the baseline: the pair is harmless.
 Pairs that share only service keys go to a closed form in
-:meth:`twin.analysis.contingency._Context.maybe_harmful` (capacity lost adds up),
+:meth:`twin.analysis.harm.HarmContext.maybe_harmful` (capacity lost adds up),
 the rest to the engine.
 """
 

@@ -179,7 +179,11 @@ class SharedFleet:
 
     @classmethod
     def of(cls, twin: Twin) -> SharedFleet:
-        worker_cached(("twin", twin.fingerprint), lambda: twin)
+        with _CACHE_LOCK:  # the twin at hand, even if an equal one was cached before
+            _CACHE[("twin", twin.fingerprint)] = twin
+            _CACHE.move_to_end(("twin", twin.fingerprint))
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
         return cls(twin.fleet, twin.fingerprint)
 
     def twin(self) -> Twin:
