@@ -101,6 +101,9 @@ class PairJob:
 
 @dataclass(frozen=True)
 class PairResult:
+    """What a shard found: critical pairs counted, pairs that interact, pairs propagated
+    in full, and its first critical pairs."""
+
     critical: int
     interacting: int
     propagated: int
@@ -116,6 +119,7 @@ def pair_shard_on_worker(shared: SharedFleet, job: PairJob) -> PairResult:
 
 
 def context_of(twin: Twin) -> tuple[list[int], HarmContext]:
+    """The baseline failed set (thermal storage) and the screening context on it."""
     base = sorted(twin.graph.component_index[n] for n in twin.transient_sources)
     return base, HarmContext(twin, twin.evaluator.evaluate(base))
 
