@@ -52,6 +52,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import matplotlib
+import PIL.Image  # noqa: F401 - loaded now, not at the first PNG: a Ctrl-C must never land in its initialisation
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
