@@ -96,7 +96,7 @@ from typing import Literal
 
 import numpy as np
 
-from twin.analysis.graph import EPSILON, CompiledGraph, compile_fleet
+from twin.analysis.graph import EPSILON, CompiledGraph, compile_fleet, csr_entries, distinct
 from twin.model import Fleet
 
 __all__ = ["BatchEvaluation", "Evaluation", "Evaluator", "Promoted", "Surge"]
@@ -519,7 +519,6 @@ class Evaluator:
         thr_low = g.gate_threshold - EPSILON
         base_met = base_sum >= thr_low
         feeds_ptr, feeds_gate, feeds_weight = g.feeds_ptr, g.feeds_gate, g.feeds_weight
-        fan = np.diff(feeds_ptr)
 
         lengths = np.fromiter((len(sc) for sc in scenarios), dtype=np.int64, count=k)
         owner = np.repeat(np.arange(k, dtype=np.int64), lengths)
@@ -527,7 +526,7 @@ class Evaluator:
             (c for sc in scenarios for c in sc), dtype=np.int64, count=int(lengths.sum())
         )
         keep = ~base_down[comps]
-        frontier = _distinct(owner[keep] * n + comps[keep])
+        frontier = distinct(owner[keep] * n + comps[keep])
         parts = [frontier]
         # state of the scenarios still propagating only: most stop after one level
         active_down = frontier
@@ -535,12 +534,10 @@ class Evaluator:
         acc_vals = np.empty(0, dtype=np.float64)
         while frontier.size:
             fs, fc = np.divmod(frontier, n)
-            per = fan[fc]
-            total = int(per.sum())
-            if not total:
+            which, entry = csr_entries(feeds_ptr, fc)
+            if not entry.size:
                 break
-            entry = np.repeat(feeds_ptr[fc] - (np.cumsum(per) - per), per) + np.arange(total)
-            keys = np.repeat(fs, per) * n_gates + feeds_gate[entry]
+            keys = fs[which] * n_gates + feeds_gate[entry]
             # this level's decrements per (scenario, gate), merged into the running sums
             order = np.argsort(keys, kind="stable")
             keys, weights = keys[order], feeds_weight[entry][order]
@@ -558,12 +555,12 @@ class Evaluator:
             flips = base_met[tg] & (base_sum[tg] - lost < thr_low[tg])
             owners = g.gate_owner[tg[flips]]
             fresh = ~base_down[owners]
-            candidates = _distinct(ts[flips][fresh] * n + owners[fresh])
+            candidates = distinct(ts[flips][fresh] * n + owners[fresh])
             frontier = candidates[~np.isin(candidates, active_down, assume_unique=True)]
             if not frontier.size:
                 break
             parts.append(frontier)
-            going = _distinct(frontier // n)
+            going = distinct(frontier // n)
             still = np.isin(acc_keys // n_gates, going)
             acc_keys, acc_vals = acc_keys[still], acc_vals[still]
             active_down = np.union1d(active_down[np.isin(active_down // n, going)], frontier)
@@ -1034,15 +1031,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _distinct(values: np.ndarray) -> np.ndarray:
-    """Sorted distinct values; a sort, which beats numpy's hashing ``unique`` on the
-    million-entry integer keys of :meth:`Evaluator.down_deltas`."""
-    values = np.sort(values)
-    if values.size:
-        values = values[np.r_[True, values[1:] != values[:-1]]]
-    return values
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:

@@ -38,7 +38,14 @@ import numpy as np
 from twin.model import Fleet
 from twin.model.components import Resource
 
-__all__ = ["EPSILON", "CompiledGraph", "compilations", "compile_fleet"]
+__all__ = [
+    "EPSILON",
+    "CompiledGraph",
+    "compilations",
+    "compile_fleet",
+    "csr_entries",
+    "distinct",
+]
 
 EPSILON = 1e-9
 """Tolerance of threshold comparisons: a gate is met when ``sum >= threshold - EPSILON``."""
@@ -51,6 +58,24 @@ def _csr(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     ptr[1:] = np.cumsum([len(r) for r in rows], dtype=_INT)
     idx = np.fromiter((x for r in rows for x in r), dtype=_INT, count=int(ptr[-1]))
     return ptr, idx
+
+
+def csr_entries(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The entries of CSR rows ``rows`` (repeats allowed), concatenated in order: for
+    each, which of ``rows`` it belongs to and its position in the CSR's index array."""
+    per = np.diff(ptr)[rows]
+    which = np.repeat(np.arange(len(rows), dtype=_INT), per)
+    at = np.repeat(ptr[rows] - (np.cumsum(per) - per), per) + np.arange(int(per.sum()))
+    return which, at
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values. A sort, which beats numpy's hashing ``unique`` on the
+    million-entry integer keys of the all-at-once propagation."""
+    values = np.sort(values)
+    if values.size:
+        values = values[np.r_[True, values[1:] != values[:-1]]]
+    return values
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from twin.analysis.engine import BatchEvaluation, Evaluation
-from twin.analysis.graph import EPSILON
+from twin.analysis.graph import EPSILON, csr_entries
 from twin.analysis.interaction import every_pair, interactions, service_inputs, service_rows
 from twin.analysis.scheduler import SharedFleet
 from twin.analysis.twin import Twin
@@ -243,14 +243,11 @@ class HarmContext:
         ptr, down = self.evaluator.down_deltas(failures, base)
         owner = np.repeat(np.arange(len(failures)), np.diff(ptr))
         lost = np.zeros((len(failures), g.n_replicas), dtype=np.int64)
-        per = np.diff(g.row_replica_ptr)[down]
-        starts = np.repeat(g.row_replica_ptr[down] - (np.cumsum(per) - per), per)
-        replicas = g.row_replica[starts + np.arange(int(per.sum()))]
-        np.add.at(lost, (np.repeat(owner, per), replicas), 1)
-        per = np.diff(row_ptr)[down]
-        starts = np.repeat(row_ptr[down] - (np.cumsum(per) - per), per)
+        which, at = csr_entries(g.row_replica_ptr, down)
+        np.add.at(lost, (owner[which], g.row_replica[at]), 1)
         touch = np.zeros((len(failures), g.n_services), dtype=bool)
-        touch[np.repeat(owner, per), row_service[starts + np.arange(int(per.sum()))]] = True
+        which, at = csr_entries(row_ptr, down)
+        touch[owner[which], row_service[at]] = True
         return lost, touch
 
     def maybe_harmful(self, loss: tuple[np.ndarray, np.ndarray], pairs: np.ndarray) -> np.ndarray:

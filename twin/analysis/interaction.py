@@ -51,6 +51,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from twin.analysis.graph import csr_entries, distinct
 from twin.analysis.twin import Twin
 
 __all__ = [
@@ -166,15 +167,10 @@ class Interactions:
 
 
 def _sorted_unique(parts: list[np.ndarray]) -> np.ndarray:
-    """The union of ascending arrays, ascending (a sort, not a hash: small inputs)."""
+    """The union of ascending arrays, ascending."""
     if not parts:
         return np.empty(0, dtype=np.int64)
-    if len(parts) == 1:
-        return parts[0]
-    joined = np.sort(np.concatenate(parts))
-    if joined.size:
-        joined = joined[np.r_[True, joined[1:] != joined[:-1]]]
-    return joined
+    return parts[0] if len(parts) == 1 else distinct(np.concatenate(parts))
 
 
 def _joined(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
@@ -201,11 +197,8 @@ def interactions(
     ptr, down = twin.evaluator.down_deltas(failures, base)
     owner = np.repeat(np.arange(len(failures), dtype=np.int64), np.diff(ptr))
     # every (failure, gate) with a supplier of the gate in the failure's delta
-    feeds = np.diff(g.feeds_ptr)
-    per_entry = feeds[down]
-    entry_owner = np.repeat(owner, per_entry)
-    offsets = np.repeat(g.feeds_ptr[down] - (np.cumsum(per_entry) - per_entry), per_entry)
-    entry_key = g.feeds_gate[offsets + np.arange(int(per_entry.sum()))]
+    which, at = csr_entries(g.feeds_ptr, down)
+    entry_owner, entry_key = owner[which], g.feeds_gate[at]
     reach = np.zeros(len(failures), dtype=bool)
     link_key = n_gates + n_services
     if by_service:
@@ -217,10 +210,8 @@ def interactions(
         linked = np.flatnonzero(links)
         reach[linked] = _changes_reach(twin, [failures[x] for x in linked.tolist()], base)
         row_ptr, row_service = service_rows(twin)
-        per_row = np.diff(row_ptr)[down]
-        row_owner = np.repeat(owner, per_row)
-        starts = np.repeat(row_ptr[down] - (np.cumsum(per_row) - per_row), per_row)
-        service_key = n_gates + row_service[starts + np.arange(int(per_row.sum()))]
+        which, at = csr_entries(row_ptr, down)
+        row_owner, service_key = owner[which], n_gates + row_service[at]
         reachers = np.flatnonzero(reach)
         entry_owner = np.concatenate(
             (entry_owner, row_owner, np.repeat(reachers, n_services), linked)
@@ -240,8 +231,7 @@ def interactions(
         entry_owner = np.concatenate((entry_owner, readers))
         entry_key = np.concatenate((entry_key, np.full(len(readers), link_key, dtype=np.int64)))
     width = link_key + 1
-    key = np.sort(entry_owner * width + entry_key)
-    key = key[np.r_[True, key[1:] != key[:-1]]] if key.size else key
+    key = distinct(entry_owner * width + entry_key)
     touched_owner, touched_key = np.divmod(key, width)
     touched_ptr = np.searchsorted(touched_owner, np.arange(len(failures) + 1))
     return Interactions(
