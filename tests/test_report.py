@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.test_report_browser import CHROMIUM, CHROMIUM_ARGS, open_report
 from twin.cli import main
 from twin.model import (
     Fleet,
@@ -138,18 +138,6 @@ def test_report_is_deterministic(tmp_path):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 @pytest.mark.chromium
 @pytest.mark.skipif(
     CHROMIUM is None,
@@ -163,22 +151,10 @@ def test_html_report_with_diagrams_renders_in_headless_chromium(tmp_path):
     out = tmp_path / "report"
     assert main(["report", "--stack", "lab", "--out-dir", str(out)]) == 0
     page_path = out / "lab.html"
-    problems: list[str] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.on(
-                "console",
-                lambda m: (
-                    problems.append(f"console {m.type}: {m.text}")
-                    if m.type in ("error", "warning")
-                    else None
-                ),
-            )
-            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-            page.goto(page_path.as_uri())
-            page.wait_for_load_state("load")
+            page, problems = open_report(browser, page_path)
             images = page.evaluate("document.images.length")
             broken = page.evaluate(
                 "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
