@@ -791,34 +791,10 @@ def render_views(
     }
     for view in views:
         name = diagram_stem(base, view, timeline)
-        for fmt, data in _rendered_once(fleet, view, formats, options).items():
-            written.append(out.write(Path(folder) / f"{name}.{fmt}", data))
-    return written
-
-
-def _rendered_once(
-    fleet: Fleet, view: str, formats: Sequence[str], options: dict[str, Any]
-) -> dict[str, str | bytes]:
-    """One view drawn once and saved in every format asked for (SVG first, as
-    :func:`render_view_svg` would give it; then PNG, as :func:`render_view_png`)."""
-    out: dict[str, str | bytes] = {}
-    with matplotlib.rc_context(_RC):
-        fig, drawn = _render(
-            fleet,
-            view,
-            options["timeline"],
-            options["at_s"],
-            options["detail"],
-            options["revision"],
-            options["fold_unaffected"],
-        )
         for fmt in formats:
             if fmt == "svg":
-                text = io.StringIO()
-                fig.savefig(text, format="svg", metadata=_SVG_META)
-                out["svg"] = _decorate_svg(text.getvalue(), drawn)
+                data: str | bytes = render_view_svg(fleet, view, **options)
             else:
-                data = io.BytesIO()
-                fig.savefig(data, format="png", dpi=DPI, metadata=_PNG_META)
-                out["png"] = data.getvalue()
-    return out
+                data = render_view_png(fleet, view, **options)
+            written.append(out.write(Path(folder) / f"{name}.{fmt}", data))
+    return written
