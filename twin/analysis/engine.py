@@ -623,6 +623,42 @@ class Evaluator:
         idx = np.fromiter((c for d in downs for c in d), dtype=np.int64, count=int(ptr[-1]))
         return BatchEvaluation(self.graph, ptr, idx, served, prom)
 
+    def served_after(
+        self,
+        ptr: np.ndarray,
+        down: np.ndarray,
+        which: Sequence[int] | np.ndarray,
+        base: Sequence[int] = (),
+        surge: Surge = 1.0,
+    ) -> np.ndarray:
+        """Served fractions (one row per scenario in ``which``) for scenarios whose
+        components are already known: ``(ptr, down)`` is :meth:`down_deltas` for the same
+        ``base``. Services settle from the baseline as in :meth:`evaluate_many` (nothing
+        held up, promotion automatic), without propagating the components again.
+        """
+        surge = _check_surge(surge)
+        key, flags = self._promotion("auto")
+        out = np.zeros((len(which), self._m), dtype=np.float64)
+        if not self._m:
+            return out
+        is_link = self._is_link
+        base_cone = self.downstream_cone(list(base)).tolist()
+        up = bytearray(b"\x01") * self._n
+        for c in base_cone:
+            up[c] = 0
+        p, v = ptr.tolist(), down.tolist()
+        with _gc_paused():
+            for j, k in enumerate(np.asarray(which, dtype=np.int64).tolist()):
+                delta = v[p[k] : p[k + 1]]
+                links = [c for c in delta if is_link[c]]
+                for c in links:
+                    up[c] = 0
+                down_rows, reach = self._state_of([*base_cone, *delta], up)
+                for c in links:
+                    up[c] = 1
+                out[j] = self._services(surge, key, flags, down_rows, reach)[0]
+        return out
+
     # ------------------------------------------------------------------ components
 
     def _begin(self, held_idx: Sequence[int]) -> tuple[int, int, int]:
@@ -777,12 +813,17 @@ class Evaluator:
 
         The reachability is the all-up object itself (``is self._base_reach``) when it
         equals it, so callers can tell a change by identity."""
+        return self._state_of(self._downed, self._up)
+
+    def _state_of(self, downed: Iterable[int], up: bytearray) -> tuple[dict[int, int], _Reach]:
+        """:meth:`_state` for the components ``downed``; ``up`` must be 0 at least for
+        the links among them (it is read for links only)."""
         down_rows: dict[int, int] = {}
         is_row = self._is_row
         is_link = self._is_link
         row_replicas = self._row_replicas
         link_down = False
-        for c in self._downed:
+        for c in downed:
             if is_row[c]:
                 for r in row_replicas[c]:
                     down_rows[r] = down_rows.get(r, 0) + 1
@@ -790,7 +831,7 @@ class Evaluator:
                 link_down = True
         reach = self._base_reach
         if link_down:
-            now = self._reach_of(self._up)
+            now = self._reach_of(up)
             if now.users != reach.users or now.group != reach.group:
                 reach = now
         return down_rows, reach

@@ -295,8 +295,8 @@ class HarmContext:
         reads = np.bincount(owner, weights=self.reads[down], minlength=k) > 0
         settle = np.flatnonzero(reads & ~out)
         if settle.size:
-            batch = self.evaluator.evaluate_many([[*base, *f] for f in failed[settle].tolist()])
-            out[settle] = (batch.served < self.base_served - EPSILON).any(axis=1)
+            served = self.evaluator.served_after(ptr, down, settle, base)
+            out[settle] = (served < self.base_served - EPSILON).any(axis=1)
         return out
 
     def impact_of(

@@ -399,8 +399,7 @@ class ReliabilityModel:
         served = np.repeat(self._base_served[None, :], len(sets), axis=0)
         settle = np.flatnonzero(reads)
         if settle.size and g.n_services:
-            settled = ev.evaluate_many([[*self.base, *sets[k]] for k in settle.tolist()])
-            served[settle] = settled.served
+            served[settle] = ev.served_after(ptr, down, settle, self.base)
         batch = BatchEvaluation(g, ptr, down, served, np.zeros(served.shape, dtype=bool))
         if excused is None:
             is_row = self.twin.graph.is_row
