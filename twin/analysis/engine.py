@@ -563,7 +563,10 @@ class Evaluator:
             going = distinct(frontier // n)
             still = np.isin(acc_keys // n_gates, going)
             acc_keys, acc_vals = acc_keys[still], acc_vals[still]
-            active_down = np.union1d(active_down[np.isin(active_down // n, going)], frontier)
+            # disjoint sorted sets: a sort, not union1d's unique
+            active_down = np.sort(
+                np.concatenate([active_down[np.isin(active_down // n, going)], frontier])
+            )
         down = np.sort(np.concatenate(parts))
         scenario, idx = np.divmod(down, n)
         ptr = np.searchsorted(scenario, np.arange(k + 1)).astype(np.int64)
@@ -646,17 +649,29 @@ class Evaluator:
         up = bytearray(b"\x01") * self._n
         for c in base_cone:
             up[c] = 0
+        base_rows, _ = self._state_of(base_cone, up)
+        base_link_down = any(is_link[c] for c in base_cone)
         p, v = ptr.tolist(), down.tolist()
+        # many sets leave the services the same rows and reachability (a row with
+        # anything that feeds no service): settle each such state once
+        settled: dict[tuple[object, ...], list[float]] = {}
         with _gc_paused():
             for j, k in enumerate(np.asarray(which, dtype=np.int64).tolist()):
                 delta = v[p[k] : p[k + 1]]
                 links = [c for c in delta if is_link[c]]
                 for c in links:
                     up[c] = 0
-                down_rows, reach = self._state_of([*base_cone, *delta], up)
+                down_rows, reach = self._state_of(delta, up, base_rows, base_link_down)
                 for c in links:
                     up[c] = 1
-                out[j] = self._services(surge, key, flags, down_rows, reach)[0]
+                state = (
+                    tuple(sorted(down_rows.items())),
+                    None if reach is self._base_reach else (*reach.users, *reach.group),
+                )
+                x = settled.get(state)
+                if x is None:
+                    settled[state] = x = self._services(surge, key, flags, down_rows, reach)[0]
+                out[j] = x
         return out
 
     # ------------------------------------------------------------------ components
@@ -815,14 +830,20 @@ class Evaluator:
         equals it, so callers can tell a change by identity."""
         return self._state_of(self._downed, self._up)
 
-    def _state_of(self, downed: Iterable[int], up: bytearray) -> tuple[dict[int, int], _Reach]:
-        """:meth:`_state` for the components ``downed``; ``up`` must be 0 at least for
-        the links among them (it is read for links only)."""
-        down_rows: dict[int, int] = {}
+    def _state_of(
+        self,
+        downed: Iterable[int],
+        up: bytearray,
+        rows: dict[int, int] | None = None,
+        link_down: bool = False,
+    ) -> tuple[dict[int, int], _Reach]:
+        """:meth:`_state` for the components ``downed``, on top of ``rows`` (replica →
+        rows down already, copied) and ``link_down`` (a link is down already); ``up``
+        must be 0 at least for every link down (it is read for links only)."""
+        down_rows: dict[int, int] = dict(rows) if rows else {}
         is_row = self._is_row
         is_link = self._is_link
         row_replicas = self._row_replicas
-        link_down = False
         for c in downed:
             if is_row[c]:
                 for r in row_replicas[c]:
