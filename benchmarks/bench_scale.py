@@ -72,8 +72,9 @@ def _n1(spec: str, reference_sample: int) -> dict[str, Any]:
     n = graph.n_components
     names = graph.component_names
     print(
-        f"fleet      {spec}: {n:,} components, {graph.n_gates:,} gates, "
-        f"{len(graph.gate_supplier):,} supplier edges; built in {t_build:.2f} s"
+        f"fleet      {spec}: {n:,} components, {graph.n_gates:,} gates on "
+        f"{graph.n_nodes:,} shared nodes, {len(graph.node_supplier):,} supplier edges; "
+        f"built in {t_build:.2f} s"
     )
     t_init, _ = _timed(lambda: ev.evaluate([]))  # the all-up state, computed lazily
     print(f"compile    {t_compile:.2f} s (+ {t_init * 1e3:.0f} ms for the all-up state)")
@@ -114,7 +115,8 @@ def _n1(spec: str, reference_sample: int) -> dict[str, Any]:
         "fleet": spec,
         "components": n,
         "gates": graph.n_gates,
-        "supplier_edges": len(graph.gate_supplier),
+        "gate_nodes": graph.n_nodes,
+        "supplier_edges": len(graph.node_supplier),
         "build_s": t_build,
         "compile_s": t_compile,
         "n1_engine_s": t_fast,

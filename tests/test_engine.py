@@ -360,14 +360,40 @@ def test_compiled_graph_shape() -> None:
     assert graph.component_names == ("feed-a", "feed-b", "row")
     assert graph.n_gates == 1
     assert graph.suppliers_of_gate(0).tolist() == [0, 1]
-    assert graph.gate_weight.tolist() == [300.0, 200.0]
+    assert graph.weights_of_gate(0).tolist() == [300.0, 200.0]
     assert graph.gate_threshold.tolist() == [250.0]
     assert graph.gates_fed_by(1).tolist() == [0]
     assert graph.owner_gate_ptr.tolist() == [0, 0, 0, 1]
     assert graph.row_it_load_kw.tolist() == [0.0, 0.0, 100.0]
     assert graph.row_servers.tolist() == [0, 0, 100]
     with pytest.raises(ValueError):
-        graph.gate_weight[0] = 1.0  # read-only
+        graph.node_weight[0] = 1.0  # read-only
+
+
+def test_identical_gates_share_one_node() -> None:
+    """Two rows listing the same suppliers with the same threshold read one node; a
+    different threshold, or share_gates=False, gives a node of its own."""
+    fleet = _fleet(
+        [
+            _comp("feed-a", "utility_feed", cap=300),
+            _comp("feed-b", "utility_feed", cap=200),
+            _comp("row-1", "rack_row", req=[_req("power", ["feed-a", "feed-b"], capacity=250)]),
+            _comp("row-2", "rack_row", req=[_req("power", ["feed-a", "feed-b"], capacity=250)]),
+            _comp("row-3", "rack_row", req=[_req("power", ["feed-a", "feed-b"], capacity=100)]),
+        ]
+    )
+    graph = compile_fleet(fleet)
+    assert graph.n_gates == 3
+    assert graph.gate_node.tolist() == [0, 0, 1]
+    assert graph.node_supplier.tolist() == [0, 1, 0, 1]
+    assert graph.gates_fed_by(0).tolist() == [0, 1, 2]
+    assert graph.weights_of_gate(1).tolist() == [300.0, 200.0]
+    own = compile_fleet(fleet, share_gates=False)
+    assert own.gate_node.tolist() == [0, 1, 2]
+    assert own.gates_fed_by(0).tolist() == [0, 1, 2]
+    # feed-a down: 200 kW left, below 250 for rows 1-2 (one node), above 100 for row 3
+    for g in (graph, own):
+        assert Evaluator(g).evaluate(["feed-a"]).down_names() == ["feed-a", "row-1", "row-2"]
 
 
 def test_evaluator_api_and_state_restored() -> None:

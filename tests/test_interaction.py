@@ -175,3 +175,32 @@ def test_n2_does_not_depend_on_the_batch_size(monkeypatch):
     expected = contingency(fleet, order=2, all_pairs=True, max_listed=300).to_json()
     monkeypatch.setattr(harm, "PAIR_CHUNK", 37)
     assert contingency(fleet, order=2, all_pairs=True, max_listed=300).to_json() == expected
+
+
+@pytest.mark.parametrize(
+    "stack", ["lab", "ansan", "pangyo-2022", "fleet", "kakao:sites=2,racks=80,per=rack"]
+)
+def test_gate_sharing_changes_no_answer(stack):
+    """Identical gates compiled into shared nodes, or one node per gate: the same
+    components down for every single failure and a sample of pairs, the same gate
+    states, and the same N-2 (critical pairs, pairs propagated)."""
+    fleet = build_stack(stack)
+    shared, own = Twin(fleet), Twin(fleet, share_gates=False)
+    assert shared.graph.n_gates == own.graph.n_gates
+    assert own.graph.n_nodes == own.graph.n_gates
+    assert shared.graph.n_nodes < own.graph.n_nodes  # the stacks repeat groups
+    n = shared.graph.n_components
+    rng = np.random.default_rng(5)
+    scenarios = [[i] for i in range(n)]
+    scenarios += [sorted(rng.choice(n, size=2, replace=False).tolist()) for _ in range(300)]
+    for a, b in zip(
+        shared.evaluator.down_deltas(scenarios), own.evaluator.down_deltas(scenarios), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+    for sc in scenarios[:: max(1, n // 40)]:
+        x, y = shared.evaluator.evaluate(sc), own.evaluator.evaluate(sc)
+        np.testing.assert_array_equal(x.up, y.up)
+        np.testing.assert_array_equal(x.met, y.met)
+        np.testing.assert_array_equal(x.served, y.served)
+    if n <= 1500:
+        assert contingency(shared, order=2).to_json() == contingency(own, order=2).to_json()

@@ -309,39 +309,41 @@ class Evaluator:
         self._n = n
         # Python-level copies of the arrays: element access on lists is several times
         # faster than on numpy arrays in the scalar hot loop.
+        # Sums, thresholds and met flags are per gate node (identical gates share one).
         feeds_ptr = g.feeds_ptr.tolist()
-        feeds_gate = g.feeds_gate.tolist()
+        feeds_node = g.feeds_node.tolist()
         feeds_weight = g.feeds_weight.tolist()
         self._feeds: list[tuple[tuple[int, float], ...]] = [
             tuple(
                 zip(
-                    feeds_gate[feeds_ptr[c] : feeds_ptr[c + 1]],
+                    feeds_node[feeds_ptr[c] : feeds_ptr[c + 1]],
                     feeds_weight[feeds_ptr[c] : feeds_ptr[c + 1]],
                     strict=True,
                 )
             )
             for c in range(n)
         ]
-        self._owner: list[int] = g.gate_owner.tolist()
-        self._thr_low: list[float] = (g.gate_threshold - EPSILON).tolist()
+        self._owners: list[list[int]] = _lists(g.node_gate_ptr, g.gate_owner[g.node_gate])
+        self._thr_low: list[float] = (g.node_threshold - EPSILON).tolist()
         self._is_row: list[bool] = g.is_row.tolist()
         rr_ptr = g.row_replica_ptr.tolist()
         rr = g.row_replica.tolist()
         self._row_replicas: list[list[int]] = [rr[rr_ptr[c] : rr_ptr[c + 1]] for c in range(n)]
 
-        # The all-up state: every gate's sum over all its suppliers.
-        gate_ptr = g.gate_ptr.tolist()
-        weights = g.gate_weight.tolist()
+        # The all-up state: every node's sum over all its suppliers.
+        node_ptr = g.node_ptr.tolist()
+        weights = g.node_weight.tolist()
         self._sum: list[float] = [
-            sum(weights[gate_ptr[k] : gate_ptr[k + 1]]) for k in range(g.n_gates)
+            sum(weights[node_ptr[k] : node_ptr[k + 1]]) for k in range(g.n_nodes)
         ]
         self._met = bytearray(
             1 if s >= t else 0 for s, t in zip(self._sum, self._thr_low, strict=True)
         )
-        self._unmet: list[int] = [0] * n
+        self._unmet: list[int] = [0] * n  # per component, its gates unmet
         for k, met in enumerate(self._met):
             if not met:
-                self._unmet[self._owner[k]] += 1
+                for o in self._owners[k]:
+                    self._unmet[o] += 1
         # Components whose groups are unmet even with everything up. A valid fleet has
         # none; they are propagated first in every scenario (unless held up).
         self._seeds: list[int] = [c for c in range(n) if self._unmet[c]]
@@ -448,7 +450,7 @@ class Evaluator:
             self._fail(failed_idx)
             up = np.ones(self._n, dtype=bool)
             up[self._downed] = False
-            met = np.frombuffer(bytes(self._met), dtype=np.uint8).astype(bool)
+            met = np.frombuffer(bytes(self._met), dtype=np.uint8).astype(bool)[self.graph.gate_node]
             down_rows, reach = self._state()
             served, prom = self._services(surge, key, flags, down_rows, reach, cap_list)
             own = [
@@ -506,19 +508,19 @@ class Evaluator:
         the baseline, never as full states.
         """
         g = self.graph
-        n, n_gates = self._n, g.n_gates
+        n, n_gates = self._n, g.n_nodes  # gates here are nodes, shared where identical
         k = len(scenarios)
         base_down = np.zeros(n, dtype=bool)
         base_down[self.downstream_cone(list(base))] = True
-        gate_of_entry = np.repeat(np.arange(n_gates), np.diff(g.gate_ptr))
+        gate_of_entry = np.repeat(np.arange(n_gates), np.diff(g.node_ptr))
         base_sum = np.bincount(
             gate_of_entry,
-            weights=g.gate_weight * ~base_down[g.gate_supplier],
+            weights=g.node_weight * ~base_down[g.node_supplier],
             minlength=n_gates,
         )
-        thr_low = g.gate_threshold - EPSILON
+        thr_low = g.node_threshold - EPSILON
         base_met = base_sum >= thr_low
-        feeds_ptr, feeds_gate, feeds_weight = g.feeds_ptr, g.feeds_gate, g.feeds_weight
+        feeds_ptr, feeds_gate, feeds_weight = g.feeds_ptr, g.feeds_node, g.feeds_weight
 
         lengths = np.fromiter((len(sc) for sc in scenarios), dtype=np.int64, count=k)
         owner = np.repeat(np.arange(k, dtype=np.int64), lengths)
@@ -553,9 +555,10 @@ class Evaluator:
             acc_vals = np.insert(acc_vals, at[~known], lost[~known])
             ts, tg = np.divmod(touched, n_gates)
             flips = base_met[tg] & (base_sum[tg] - lost < thr_low[tg])
-            owners = g.gate_owner[tg[flips]]
+            on, at = csr_entries(g.node_gate_ptr, tg[flips])
+            owners = g.gate_owner[g.node_gate[at]]
             fresh = ~base_down[owners]
-            candidates = distinct(ts[flips][fresh] * n + owners[fresh])
+            candidates = distinct(ts[flips][on][fresh] * n + owners[fresh])
             frontier = candidates[~np.isin(candidates, active_down, assume_unique=True)]
             if not frontier.size:
                 break
@@ -707,10 +710,11 @@ class Evaluator:
         if len(flipped) > n_flip:
             met = self._met
             unmet = self._unmet
-            owner = self._owner
+            owners = self._owners
             for k in flipped[n_flip:]:
                 met[k] = 1
-                unmet[owner[k]] -= 1
+                for o in owners[k]:
+                    unmet[o] -= 1
             del flipped[n_flip:]
         sum_gate = self._sum_gate
         if len(sum_gate) > n_sum:
@@ -739,7 +743,7 @@ class Evaluator:
         thr_low = self._thr_low
         met = self._met
         unmet = self._unmet
-        owner = self._owner
+        owners = self._owners
         downed_append = self._downed.append
         gate_append = self._sum_gate.append
         old_append = self._sum_old.append
@@ -757,12 +761,12 @@ class Evaluator:
                 if met[k] and new < thr_low[k]:
                     met[k] = 0
                     flip_append(k)
-                    o = owner[k]
-                    unmet[o] += 1
-                    if up[o] and not held[o]:
-                        up[o] = 0
-                        downed_append(o)
-                        push(o)
+                    for o in owners[k]:
+                        unmet[o] += 1
+                        if up[o] and not held[o]:
+                            up[o] = 0
+                            downed_append(o)
+                            push(o)
 
     # ------------------------------------------------------------------ services
 

@@ -13,6 +13,12 @@ Indexing
 * Gates (requirement groups) are numbered owner by owner in declaration order,
   so the gates owned by component ``c`` are the contiguous range
   ``owner_gate_ptr[c]:owner_gate_ptr[c + 1]``.
+* Gate nodes are numbered in order of first use. Gates with the same suppliers,
+  weights and threshold (every rack of a hall listing the hall's CRAHs) share one
+  node: the node holds the suppliers and the running sum, and when it is no longer
+  met every gate on it is unmet. Evaluation works on nodes, so a CRAH that fails
+  updates one sum, not one per rack. ``compile_fleet(..., share_gates=False)`` gives
+  every gate a node of its own, with the same results.
 * Replicas are numbered service by service, so the replicas of service ``s`` are
   ``service_replica_ptr[s]:service_replica_ptr[s + 1]``.
 
@@ -111,13 +117,19 @@ class CompiledGraph:
         True for a capacity gate.
     gate_resource : tuple[str, ...]
         Resource of each gate (``power``, ``cooling``, ``network``).
-    gate_ptr, gate_supplier, gate_weight : ndarray
-        CSR gate → supplier component indices and their weights, in the order the
-        requirement lists them.
+    gate_node : ndarray[int64], shape (n_gates,)
+        The node each gate reads (see Indexing).
     owner_gate_ptr : ndarray[int64], shape (n_components + 1,)
         Gates owned by component ``c`` are ``range(owner_gate_ptr[c], owner_gate_ptr[c+1])``.
-    feeds_ptr, feeds_gate, feeds_weight : ndarray
-        Reverse index, CSR supplier component → gates it feeds and its weight there.
+    node_ptr, node_supplier, node_weight : ndarray
+        CSR node → supplier component indices and their weights, in the order the
+        requirement lists them.
+    node_threshold : ndarray[float64], shape (n_nodes,)
+        The threshold of every gate on the node.
+    node_gate_ptr, node_gate : ndarray
+        CSR node → the gates on it, ascending.
+    feeds_ptr, feeds_node, feeds_weight : ndarray
+        Reverse index, CSR supplier component → nodes it feeds and its weight there.
     is_row : ndarray[bool], shape (n_components,)
         True for rack rows.
     row_it_load_kw, row_servers, row_racks : ndarray, shape (n_components,)
@@ -185,12 +197,16 @@ class CompiledGraph:
     gate_threshold: np.ndarray
     gate_is_capacity: np.ndarray
     gate_resource: tuple[str, ...]
-    gate_ptr: np.ndarray
-    gate_supplier: np.ndarray
-    gate_weight: np.ndarray
+    gate_node: np.ndarray
     owner_gate_ptr: np.ndarray
+    node_ptr: np.ndarray
+    node_supplier: np.ndarray
+    node_weight: np.ndarray
+    node_threshold: np.ndarray
+    node_gate_ptr: np.ndarray
+    node_gate: np.ndarray
     feeds_ptr: np.ndarray
-    feeds_gate: np.ndarray
+    feeds_node: np.ndarray
     feeds_weight: np.ndarray
     is_row: np.ndarray
     row_it_load_kw: np.ndarray
@@ -235,6 +251,10 @@ class CompiledGraph:
         return len(self.gate_owner)
 
     @property
+    def n_nodes(self) -> int:
+        return len(self.node_threshold)
+
+    @property
     def n_services(self) -> int:
         return len(self.service_names)
 
@@ -256,11 +276,19 @@ class CompiledGraph:
 
     def suppliers_of_gate(self, gate: int) -> np.ndarray:
         """Supplier component indices of ``gate``."""
-        return self.gate_supplier[self.gate_ptr[gate] : self.gate_ptr[gate + 1]]
+        node = self.gate_node[gate]
+        return self.node_supplier[self.node_ptr[node] : self.node_ptr[node + 1]]
+
+    def weights_of_gate(self, gate: int) -> np.ndarray:
+        """The weight of each of ``gate``'s suppliers (as :meth:`suppliers_of_gate`)."""
+        node = self.gate_node[gate]
+        return self.node_weight[self.node_ptr[node] : self.node_ptr[node + 1]]
 
     def gates_fed_by(self, component: int) -> np.ndarray:
-        """Gates that ``component`` supplies."""
-        return self.feeds_gate[self.feeds_ptr[component] : self.feeds_ptr[component + 1]]
+        """Gates that ``component`` supplies, ascending."""
+        nodes = self.feeds_node[self.feeds_ptr[component] : self.feeds_ptr[component + 1]]
+        _, at = csr_entries(self.node_gate_ptr, nodes)
+        return np.sort(self.node_gate[at])
 
 
 def _indices(names: Iterable[str | int], index: dict[str, int], n: int, what: str) -> list[int]:
@@ -287,11 +315,12 @@ def compilations() -> int:
     return _compilations
 
 
-def compile_fleet(fleet: Fleet) -> CompiledGraph:
+def compile_fleet(fleet: Fleet, share_gates: bool = True) -> CompiledGraph:
     """Compile ``fleet`` into a :class:`CompiledGraph`.
 
     The fleet is assumed valid (a :class:`Fleet` validates itself on construction);
-    a supplier or row name that does not resolve raises ``KeyError``.
+    a supplier or row name that does not resolve raises ``KeyError``. ``share_gates``:
+    identical gates share one node (see Indexing); ``False`` gives each its own.
     """
     global _compilations
     _compilations += 1
@@ -306,8 +335,11 @@ def compile_fleet(fleet: Fleet) -> CompiledGraph:
     gate_threshold: list[float] = []
     gate_is_capacity: list[bool] = []
     gate_resource: list[str] = []
-    gate_suppliers: list[list[int]] = []
-    gate_weights: list[list[float]] = []
+    gate_node: list[int] = []
+    node_of: dict[tuple[object, ...], int] = {}
+    node_suppliers: list[list[int]] = []
+    node_weights: list[list[float]] = []
+    node_threshold: list[float] = []
     owner_gate_counts: list[int] = []
     capacity: dict[Resource, list[float]] = {}  # resource → each component's capacity of it
 
@@ -333,21 +365,36 @@ def compile_fleet(fleet: Fleet) -> CompiledGraph:
                     resolved[group] = (sup, [caps[s] for s in sup])
                 else:
                     resolved[group] = (sup, [1.0] * len(sup))
-            sup, weights = resolved[group]
-            gate_suppliers.append(sup)
-            gate_weights.append(weights)
-    gate_ptr, gate_supplier = _csr(gate_suppliers)
-    gate_weight = np.fromiter(
-        (w for ws in gate_weights for w in ws), dtype=np.float64, count=len(gate_supplier)
+            node_key: tuple[object, ...] = (
+                (*group, float(req.threshold)) if share_gates else (len(gate_node),)
+            )
+            node = node_of.get(node_key)
+            if node is None:
+                node = node_of[node_key] = len(node_suppliers)
+                sup, weights = resolved[group]
+                node_suppliers.append(sup)
+                node_weights.append(weights)
+                node_threshold.append(float(req.threshold))
+            gate_node.append(node)
+    node_ptr, node_supplier = _csr(node_suppliers)
+    node_weight = np.fromiter(
+        (w for ws in node_weights for w in ws), dtype=np.float64, count=len(node_supplier)
     )
     owner_gate_ptr = np.zeros(n + 1, dtype=_INT)
     owner_gate_ptr[1:] = np.cumsum(owner_gate_counts, dtype=_INT)
+    gate_node_array = np.array(gate_node, dtype=_INT)
+    node_gate = np.argsort(gate_node_array, kind="stable").astype(_INT)
+    node_gate_ptr = np.searchsorted(
+        gate_node_array[node_gate], np.arange(len(node_suppliers) + 1)
+    ).astype(_INT)
 
-    # the reverse index: a stable sort by supplier keeps each supplier's gates ascending
-    by_supplier = np.argsort(gate_supplier, kind="stable")
-    feeds_gate = np.repeat(np.arange(len(gate_owner), dtype=_INT), np.diff(gate_ptr))[by_supplier]
-    feeds_weight = gate_weight[by_supplier]
-    feeds_ptr = np.searchsorted(gate_supplier[by_supplier], np.arange(n + 1)).astype(_INT)
+    # the reverse index: a stable sort by supplier keeps each supplier's nodes ascending
+    by_supplier = np.argsort(node_supplier, kind="stable")
+    feeds_node = np.repeat(np.arange(len(node_suppliers), dtype=_INT), np.diff(node_ptr))[
+        by_supplier
+    ]
+    feeds_weight = node_weight[by_supplier]
+    feeds_ptr = np.searchsorted(node_supplier[by_supplier], np.arange(n + 1)).astype(_INT)
 
     is_row = np.array([comp.kind == "rack_row" for _, comp in pairs], dtype=bool)
     row_load = np.array(
@@ -418,12 +465,16 @@ def compile_fleet(fleet: Fleet) -> CompiledGraph:
         "gate_owner": np.array(gate_owner, dtype=_INT),
         "gate_threshold": np.array(gate_threshold, dtype=np.float64),
         "gate_is_capacity": np.array(gate_is_capacity, dtype=bool),
-        "gate_ptr": gate_ptr,
-        "gate_supplier": gate_supplier,
-        "gate_weight": gate_weight,
+        "gate_node": gate_node_array,
         "owner_gate_ptr": owner_gate_ptr,
+        "node_ptr": node_ptr,
+        "node_supplier": node_supplier,
+        "node_weight": node_weight,
+        "node_threshold": np.array(node_threshold, dtype=np.float64),
+        "node_gate_ptr": node_gate_ptr,
+        "node_gate": node_gate,
         "feeds_ptr": feeds_ptr,
-        "feeds_gate": feeds_gate,
+        "feeds_node": feeds_node,
         "feeds_weight": feeds_weight,
         "is_row": is_row,
         "row_it_load_kw": row_load,

@@ -25,6 +25,9 @@ delta touches any of them, so what the services read for the pair is what they r
 for that failure alone (or for the baseline), and they settle to the same values.
 ∎
 
+Gates with identical suppliers share one gate node in the compiled graph, so a gate
+has suppliers in both deltas exactly when its node does: the keys are nodes.
+
 Hence a pair in which neither failure is harmful alone and which does not interact is
 harmless: N-2 needs to evaluate only the interacting pairs (a few per cent of them on
 real designs), and a cut-set search only those for new minimal cut sets. The tests
@@ -96,7 +99,7 @@ class Interactions:
         return len(self.reach)
 
     def keys_of(self, x: int) -> np.ndarray:
-        """Keys failure ``x``'s delta touches (ascending): gate indices, then
+        """Keys failure ``x``'s delta touches (ascending): gate node indices, then
         ``n_gates + s`` for service ``s``'s inputs, then ``n_gates + n_services`` for
         the links."""
         return self.touched_key[self.touched_ptr[x] : self.touched_ptr[x + 1]]
@@ -193,12 +196,12 @@ def interactions(
     that alone changes who reaches whom touches every service.
     """
     g = twin.graph
-    n_gates, n_services = g.n_gates, g.n_services
+    n_gates, n_services = g.n_nodes, g.n_services  # keyed by gate node
     ptr, down = twin.evaluator.down_deltas(failures, base)
     owner = np.repeat(np.arange(len(failures), dtype=np.int64), np.diff(ptr))
     # every (failure, gate) with a supplier of the gate in the failure's delta
     which, at = csr_entries(g.feeds_ptr, down)
-    entry_owner, entry_key = owner[which], g.feeds_gate[at]
+    entry_owner, entry_key = owner[which], g.feeds_node[at]
     reach = np.zeros(len(failures), dtype=bool)
     link_key = n_gates + n_services
     if by_service:

@@ -48,11 +48,14 @@ class Twin:
     ----------
     fleet : Fleet
         The validated (frozen) fleet.
+    share_gates : bool
+        Identical requirement gates share one node (the default); ``False`` compiles
+        one node per gate, for checking that sharing changes no answer.
     """
 
-    def __init__(self, fleet: Fleet) -> None:
+    def __init__(self, fleet: Fleet, share_gates: bool = True) -> None:
         self.fleet = fleet
-        self.graph: CompiledGraph = compile_fleet(fleet)
+        self.graph: CompiledGraph = compile_fleet(fleet, share_gates=share_gates)
         self.evaluator = Evaluator(self.graph)
         self._fingerprint = _fingerprint(fleet)
         self._memo: dict[object, Any] = {}

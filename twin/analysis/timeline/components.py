@@ -101,8 +101,7 @@ class ComponentLog:
         k = evaluation.first_unmet_gate(component)
         if k is None:
             return cause(CauseKind.DOWN)
-        lo, hi = int(g.gate_ptr[k]), int(g.gate_ptr[k + 1])
-        suppliers = [int(s) for s in g.gate_supplier[lo:hi]]
+        suppliers = g.suppliers_of_gate(k).tolist()
         down = tuple(g.component_names[s] for s in suppliers if not evaluation.up[s])
         group = k - int(g.owner_gate_ptr[component])
         resource = g.gate_resource[k]

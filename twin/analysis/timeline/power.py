@@ -313,9 +313,8 @@ def _load_plan(sim: Simulation) -> list[tuple[int, str, float, list[_Group]]]:
             for k in range(int(ptr[c]), int(ptr[c + 1])):
                 if g.gate_resource[k] != "power":
                     continue
-                lo, hi = int(g.gate_ptr[k]), int(g.gate_ptr[k + 1])
-                suppliers = [(int(s), g.component_names[int(s)]) for s in g.gate_supplier[lo:hi]]
-                groups.append((suppliers, g.gate_weight[lo:hi].tolist()))
+                suppliers = [(s, g.component_names[s]) for s in g.suppliers_of_gate(k).tolist()]
+                groups.append((suppliers, g.weights_of_gate(k).tolist()))
             plan.append((c, name, twin.index[name][1].power_draw_kw, groups))
         return plan
 
