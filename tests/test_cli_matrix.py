@@ -70,6 +70,10 @@ def _matrix() -> list[Any]:
     for fmt in ANALYSIS_FORMATS:
         cases += _case("report", [], fmt, ("lab", "fleet"))
         cases += _case("contingency", ["--order", "2"], fmt, ("lab",))
+        cases += _case(
+            "contingency", ["--order", "3", "--samples", "3000", "--seed", "2"], fmt, ("lab",)
+        )
+    cases += _case("contingency", ["--order", "3", "--samples", "20000"], "json", ("pangyo-2022",))
     cases += _case("report", [], "json", ("ansan", "pangyo-2022"))
     for fmt in ANALYSIS_FORMATS:
         cases += _case("availability", ["--years", "300"], fmt, ("lab", "fleet"))
@@ -92,6 +96,9 @@ def _matrix() -> list[Any]:
     )
     cases += _case("report", ["--years", "200", "--scheduler", "local"], "json", ("lab",))
     cases += _case("contingency", ["--order", "2", "--scheduler", "local:2"], "table", ("lab",))
+    cases += _case(
+        "contingency", ["--order", "3", "--all", "--scheduler", "local:2"], "json", ("lab",)
+    )
     cases += _case("report", ["--order", "2", "--scheduler", "local"], "markdown", ("lab",))
     cases += _case("contingency", ["--order", "2"], "json", ("ansan",))
     cases += _case("contingency", ["--order", "2", "--all"], "json", ("lab",))

@@ -116,7 +116,7 @@ def test_bad_values_exit_2_through_the_command_line(command, text, capsys):
 def test_a_cluster_with_nothing_to_shard_is_a_usage_error(argv, says, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "--scheduler local:2 shards N-2 and Monte Carlo" in err and says in err
+    assert "--scheduler local:2 shards N-2, sampled N-3 and Monte Carlo" in err and says in err
 
 
 def test_in_process_is_accepted_everywhere(capsys):
@@ -283,3 +283,14 @@ def test_contingency_on_the_command_line_on_a_local_cluster(tmp_path, capsys):
     assert main([*base, "--scheduler", "local:2", "--out", str(tmp_path / "two.json")]) == 0
     capsys.readouterr()
     assert (tmp_path / "one.json").read_bytes() == (tmp_path / "two.json").read_bytes()
+
+
+@pytest.mark.cluster
+def test_sampled_n3_on_two_workers_matches_one_process(cluster):
+    """Triple blocks shared out over the workers: the same sample, counts and triples."""
+    twin = Twin(build_stack("pangyo-2022"))
+    kwargs = {"order": 3, "samples": 45_000, "seed": 3, "max_listed": 50}
+    here = contingency(twin, **kwargs).to_json()
+    there = contingency(twin, scheduler=cluster, **kwargs).to_json()
+    assert here == there
+    assert here["triples"]["triples_sampled"] == 45_000

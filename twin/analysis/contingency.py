@@ -1,4 +1,5 @@
-"""Contingency analysis: every single failure, every pair, every common-cause group.
+"""Contingency analysis: every single failure, every pair, a sample of triples, every
+common-cause group.
 
 All of it is steady state: what is down after the failure has propagated and
 automated failovers have happened (an active-standby service counts its standby
@@ -13,6 +14,7 @@ kind, and which services suffer.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,21 +23,37 @@ import numpy as np
 
 from twin.analysis.fire import ORIGIN_ORDER, FireReach, fire_origins, fire_reach
 from twin.analysis.graph import EPSILON
-from twin.analysis.harm import HarmContext, Impact, PairJob, pair_shard, pair_shard_on_worker
+from twin.analysis.harm import (
+    TRIPLE_BLOCK,
+    HarmContext,
+    Impact,
+    PairJob,
+    TripleJob,
+    pair_shard,
+    pair_shard_on_worker,
+    triple_shard,
+    triple_shard_on_worker,
+)
 from twin.analysis.scheduler import Scheduler, SharedFleet
 from twin.analysis.twin import Twin, as_twin
 from twin.model import COMPONENT_TYPES, SCHEMA_VERSION, Fleet
 from twin.model.scenarios import Event, ScenarioSpec, SiteLoss, SrlgCut, ZoneFire
 
 __all__ = [
+    "DEFAULT_TRIPLE_SAMPLES",
     "INFRASTRUCTURE_KINDS",
     "ContingencyReport",
     "Impact",
     "SingleEvent",
+    "TripleSample",
     "common_cause_groups",
     "contingency",
     "transient_sources",
 ]
+
+DEFAULT_TRIPLE_SAMPLES = 100_000
+"""Triples sampled by ``order=3`` unless told: enough to bound the share of critical
+triples below about 4 in 100,000 when none turns up."""
 
 INFRASTRUCTURE_KINDS = frozenset(COMPONENT_TYPES) - {"rack_row"}
 """Everything but rack rows: the kinds N-2 pairs are drawn from by default."""
@@ -142,6 +160,66 @@ class SingleEvent:
         }
 
 
+@dataclass(frozen=True)
+class TripleSample:
+    """Sampled N-3: ``sampled`` triples drawn uniformly (with replacement, ``seed``)
+    from the ``total`` triples of the pair pool.
+
+    A triple holding a critical pair is harmful but not new; a *critical triple* is
+    harmful while none of its members or pairs is. The share of critical triples
+    comes with a 95 % Wilson interval, and so does the estimated count."""
+
+    total: int
+    sampled: int
+    seed: int
+    with_critical_pair: int
+    critical_found: int
+    critical: list[Impact]
+    """The first critical triples of the sample (in the order drawn)."""
+
+    @property
+    def share(self) -> tuple[float, float, float]:
+        """Critical triples among all triples: estimate, 95 % low, 95 % high."""
+        return wilson(self.critical_found, self.sampled)
+
+    @property
+    def estimated(self) -> tuple[float, float, float]:
+        """Critical triples among all triples, counted: estimate, 95 % low, 95 % high."""
+        share, low, high = self.share
+        return share * self.total, low * self.total, high * self.total
+
+    def to_json(self) -> dict[str, Any]:
+        share, low, high = self.share
+        count, count_low, count_high = self.estimated
+        return {
+            "triples_total": self.total,
+            "triples_sampled": self.sampled,
+            "seed": self.seed,
+            "with_critical_pair": self.with_critical_pair,
+            "critical_triples_found": self.critical_found,
+            "critical_share": {"estimate": share, "low": low, "high": high},
+            "critical_triples_estimated": {
+                "estimate": count,
+                "low": count_low,
+                "high": count_high,
+            },
+            "critical_triples": [i.to_json() for i in self.critical],
+        }
+
+
+def wilson(successes: int, trials: int, z: float = 1.959963984540054) -> tuple[float, float, float]:
+    """A binomial proportion with its Wilson score interval (95 % by default): the
+    estimate ``k / n`` and the interval's ends. Sound at 0 and n successes, where the
+    normal approximation is not. ``(0, 0, 1)`` for no trials."""
+    if trials <= 0:
+        return 0.0, 0.0, 1.0
+    p = successes / trials
+    z2 = z * z
+    centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / (1 + z2 / trials)
+    return p, max(0.0, centre - half), min(1.0, centre + half)
+
+
 @dataclass
 class ContingencyReport:
     """Results of one contingency run."""
@@ -163,6 +241,8 @@ class ContingencyReport:
     pairs_propagated: int = 0
     """Pairs propagated in full by the engine (pruned: the interacting pairs the closed
     form could not clear; unpruned: every pair)."""
+    triples: TripleSample | None = None
+    """Sampled N-3 (``order=3``)."""
 
     @property
     def harmful_common_cause(self) -> list[Impact]:
@@ -181,6 +261,7 @@ class ContingencyReport:
             "critical_pairs_found": self.critical_pairs_found,
             "critical_pairs": [i.to_json() for i in self.critical_pairs],
             "common_cause": [i.to_json() for i in self.common_cause],
+            **({} if self.triples is None else {"triples": self.triples.to_json()}),
             **(
                 {}
                 if self.single_failures is None
@@ -223,16 +304,21 @@ def contingency(
     full: bool = False,
     prune: bool = True,
     scheduler: Scheduler | None = None,
+    samples: int = DEFAULT_TRIPLE_SAMPLES,
+    seed: int = 0,
 ) -> ContingencyReport:
-    """N-1 (and with ``order=2`` N-2) plus every common-cause group.
+    """N-1 (with ``order=2`` exact N-2, with ``order=3`` sampled N-3 too) plus every
+    common-cause group.
 
     Parameters
     ----------
     source : Twin or Fleet
         The compiled twin (a fleet is compiled on the spot).
-    order : 1 or 2
+    order : 1, 2 or 3
         2 adds every pair of infrastructure components that are not single points
-        of failure themselves (``all_pairs`` draws from every component).
+        of failure themselves (``all_pairs`` draws from every component); 3 adds
+        ``samples`` triples of the same pool drawn uniformly with ``seed``
+        (:class:`TripleSample`).
     max_listed : int or None
         Critical pairs kept in the report (the count is always exact); None keeps all.
     full : bool
@@ -245,11 +331,13 @@ def contingency(
         the others are provably harmless. ``False`` propagates every pair (same result).
         Pairs are streamed in chunks either way, never all held at once.
     scheduler : Scheduler or None
-        Shards N-2 over a dask cluster (:mod:`twin.analysis.scheduler`); the result is
-        the same as in one process.
+        Shards N-2 and sampled N-3 over a dask cluster (:mod:`twin.analysis.scheduler`);
+        the result is the same as in one process.
     """
-    if order not in (1, 2):
-        raise ValueError("order must be 1 or 2")
+    if order not in (1, 2, 3):
+        raise ValueError("order must be 1, 2 or 3")
+    if samples < 1:
+        raise ValueError("samples must be at least 1")
     twin = as_twin(source)
     fleet = twin.fleet
     ev = twin.evaluator
@@ -279,10 +367,11 @@ def contingency(
     pairs_total = pairs_done = propagated = 0
     critical: list[Impact] = []
     critical_count = 0
+    triples: TripleSample | None = None
     notes = [
         "steady state after automated failover; thermal storage not counted on",
     ]
-    if order == 2:
+    if order >= 2:
         spof_idx = [graph.component_index[imp.failed[0]] for imp in spofs]
         kinds = graph.component_kind
         pool = np.array(
@@ -294,8 +383,10 @@ def contingency(
         pairs_total = n_pool * (n_pool - 1) // 2
         members = np.flatnonzero(pool)
         shards = 1 if scheduler is None else max(1, 4 * scheduler.workers)
+        # N-3 needs every critical pair to tell a new triple from one holding a pair
+        pair_listed = None if order == 3 else max_listed
         jobs = [
-            PairJob(members[k::shards].tolist(), pool, prune, max_listed)
+            PairJob(members[k::shards].tolist(), pool, prune, pair_listed)
             for k in range(min(shards, max(1, len(members))))
         ]
         if scheduler is None:
@@ -309,6 +400,7 @@ def contingency(
             propagated += result.propagated
             found.extend(result.listed)
         found.sort()  # lexicographic: the same first pairs however the work was split
+        every_critical_pair = np.array([a * len(names) + b for a, b in found], dtype=np.int64)
         if max_listed is not None:
             found = found[:max_listed]
         if found:
@@ -333,6 +425,25 @@ def contingency(
                 else ""
             )
         )
+        if order == 3:
+            triples = _sample_triples(
+                twin,
+                context,
+                base,
+                members,
+                samples,
+                seed,
+                every_critical_pair,
+                max_listed,
+                scheduler,
+            )
+            count, low, high = triples.estimated
+            notes.append(
+                f"{triples.critical_found} critical triples among {triples.sampled:,} sampled "
+                f"of {triples.total:,} (seed {seed}), {triples.with_critical_pair} holding a "
+                f"critical pair: about {count:,.0f} critical triples in all "
+                f"(95 % interval {low:,.0f}–{high:,.0f})"
+            )
 
     groups = common_cause_groups(fleet)
     sets = [[*base, *(graph.component_index[n] for n in members)] for _, _, members in groups]
@@ -351,10 +462,57 @@ def contingency(
         pairs_evaluated=pairs_total,
         pairs_propagated=propagated,
         critical_pairs_found=critical_count,
+        triples=triples,
         common_cause=common,
         notes=notes,
         single_failures=impacts if full else None,
         single_events=[e for e in events if e.harmful],
+    )
+
+
+def _sample_triples(
+    twin: Twin,
+    context: HarmContext,
+    base: list[int],
+    members: np.ndarray,
+    samples: int,
+    seed: int,
+    critical_pairs: np.ndarray,
+    max_listed: int | None,
+    scheduler: Scheduler | None,
+) -> TripleSample:
+    """Sampled N-3 over the pair pool ``members``, in blocks of ``TRIPLE_BLOCK``."""
+    n_pool = len(members)
+    total = n_pool * (n_pool - 1) * (n_pool - 2) // 6
+    if n_pool < 3:
+        return TripleSample(total, 0, seed, 0, 0, [])
+    blocks = list(range(-(-samples // TRIPLE_BLOCK)))
+    shards = 1 if scheduler is None else max(1, min(len(blocks), 4 * scheduler.workers))
+    jobs = [
+        TripleJob(blocks[k::shards], members, samples, seed, critical_pairs, max_listed)
+        for k in range(shards)
+    ]
+    if scheduler is None:
+        results = [triple_shard(twin, context, base, job) for job in jobs]
+    else:
+        results = scheduler.map(triple_shard_on_worker, jobs, shared=SharedFleet.of(twin))
+    listed = sorted(t for r in results for t in r.listed)  # in the order drawn
+    if max_listed is not None:
+        listed = listed[:max_listed]
+    names = twin.graph.component_names
+    impacts: list[Impact] = []
+    if listed:
+        batch = twin.evaluator.evaluate_many([[*base, *t[2:]] for t in listed])
+        for k, (_, _, *triple) in enumerate(listed):
+            failed = tuple(names[i] for i in triple)
+            impacts.append(context.impact_of(batch, k, "triple", " + ".join(failed), failed))
+    return TripleSample(
+        total=total,
+        sampled=sum(r.sampled for r in results),
+        seed=seed,
+        with_critical_pair=sum(r.with_critical_pair for r in results),
+        critical_found=sum(r.critical for r in results),
+        critical=impacts,
     )
 
 

@@ -4,8 +4,9 @@
 Harm is measured against the fleet with nothing failed but its transient sources
 (thermal storage): a row already dark, or a service already short, at the baseline is
 not blamed on the failure. :func:`pair_shard` is one shard of the exact, pruned N-2 of
-:func:`twin.analysis.contingency.contingency`; :func:`pair_shard_on_worker` runs one on
-a dask worker (:mod:`twin.analysis.scheduler`).
+:func:`twin.analysis.contingency.contingency` and :func:`triple_shard` one block range of
+its sampled N-3; the ``*_on_worker`` functions run one on a dask worker
+(:mod:`twin.analysis.scheduler`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ __all__ = [
     "context_of",
     "pair_shard",
     "pair_shard_on_worker",
+    "sample_triples",
+    "triple_shard",
+    "triple_shard_on_worker",
 ]
 
 ProgressFn = Callable[[int, int], None]
@@ -39,6 +43,10 @@ T = TypeVar("T")
 
 PAIR_CHUNK = 20_000
 """N-2 pairs screened per batch (bounds memory)."""
+
+TRIPLE_BLOCK = 20_000
+"""Sampled N-3 triples per block: each block is drawn from its own seed, so the
+sample is the same however the blocks are shared out."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +177,81 @@ def pair_shard(
         if progress:
             progress(interacting, total)
     return PairResult(critical, interacting, propagated, listed)
+
+
+@dataclass(frozen=True)
+class TripleJob:
+    """A shard of sampled N-3: blocks ``blocks`` of the sample of ``samples`` triples
+    drawn from ``pool`` (component indices) with ``seed``. ``critical_pairs``: every
+    critical pair as ``a * n + b`` (``a < b``), sorted."""
+
+    blocks: list[int]
+    pool: np.ndarray
+    samples: int
+    seed: int
+    critical_pairs: np.ndarray
+    max_listed: int | None
+
+
+@dataclass(frozen=True)
+class TripleResult:
+    """What a shard of sampled triples found: how many it drew, how many hold a critical
+    pair (harmful, not minimal), how many are critical triples themselves, and its
+    first critical triples as (block, position, a, b, c)."""
+
+    sampled: int
+    with_critical_pair: int
+    critical: int
+    listed: list[tuple[int, int, int, int, int]]
+
+
+def sample_triples(pool: np.ndarray, samples: int, seed: int, block: int) -> np.ndarray:
+    """Block ``block`` of a uniform sample (with replacement) of ``samples`` triples of
+    distinct members of ``pool``: rows of three component indices, ascending. The block
+    depends only on its index and ``seed``."""
+    size = min(TRIPLE_BLOCK, samples - block * TRIPLE_BLOCK)
+    rng = np.random.default_rng([seed, block])
+    picks = rng.integers(0, len(pool), size=(max(size, 0), 3))
+    while True:  # redraw triples with a repeated member, in order: deterministic
+        picks.sort(axis=1)
+        again = np.flatnonzero((picks[:, 1] == picks[:, 0]) | (picks[:, 2] == picks[:, 1]))
+        if not again.size:
+            break
+        picks[again] = rng.integers(0, len(pool), size=(len(again), 3))
+    return np.sort(pool[picks], axis=1)
+
+
+def triple_shard(twin: Twin, context: HarmContext, base: list[int], job: TripleJob) -> TripleResult:
+    """Judge the sampled triples of ``job``'s blocks. No member is harmful alone (the
+    pool excludes single points of failure); a triple holding a critical pair is
+    harmful (more failed never serves more) without being propagated; the others are
+    screened all at once, and a harmful one is a critical triple (minimal)."""
+    n = twin.graph.n_components
+    sampled = with_pair = critical = 0
+    listed: list[tuple[int, int, int, int, int]] = []
+    for block in job.blocks:
+        triples = sample_triples(job.pool, job.samples, job.seed, block)
+        a, b, c = triples.T
+        holds_pair = np.zeros(len(triples), dtype=bool)
+        for x, y in ((a, b), (a, c), (b, c)):
+            holds_pair |= np.isin(x * n + y, job.critical_pairs)
+        rest = np.flatnonzero(~holds_pair)
+        harmful = rest[context.screen(triples[rest], base)] if rest.size else rest
+        sampled += len(triples)
+        with_pair += int(holds_pair.sum())
+        critical += len(harmful)
+        room = len(harmful) if job.max_listed is None else max(0, job.max_listed - len(listed))
+        for k in harmful[:room].tolist():
+            x, y, z = triples[k].tolist()
+            listed.append((block, k, x, y, z))
+    return TripleResult(sampled, with_pair, critical, listed)
+
+
+def triple_shard_on_worker(shared: SharedFleet, job: TripleJob) -> TripleResult:
+    """:func:`triple_shard` on a dask worker: the twin and its baseline once per process."""
+    twin = shared.twin()
+    base, context = shared.memo("contingency-context", context_of)
+    return triple_shard(twin, context, base, job)
 
 
 class HarmContext:

@@ -26,7 +26,7 @@ from types import FrameType
 from typing import Any, NoReturn
 
 from twin.analysis.availability import METHODS, TooLargeForExact, availability
-from twin.analysis.contingency import contingency
+from twin.analysis.contingency import DEFAULT_TRIPLE_SAMPLES, contingency
 from twin.analysis.scheduler import Scheduler, open_scheduler
 from twin.analysis.summary import summarize
 from twin.analysis.tier import tier_verdict
@@ -237,10 +237,13 @@ def cmd_diagram(args: argparse.Namespace) -> int:
 
 
 def cmd_contingency(args: argparse.Namespace) -> int:
-    if args.all and args.order != 2:
-        raise UsageError("--all widens the pairs of --order 2; it needs --order 2")
+    if args.all and args.order < 2:
+        raise UsageError("--all widens the pairs of --order 2 or 3; it needs one of them")
+    if args.order != 3 and (args.samples is not None or args.seed is not None):
+        option = "--samples" if args.samples is not None else "--seed"
+        raise UsageError(f"{option} draws the triples of --order 3; it needs --order 3")
     _check_detail(args)
-    scheduler = _scheduler(args, args.order == 2, "add --order 2")
+    scheduler = _scheduler(args, args.order >= 2, "add --order 2 or 3")
     with scheduler:
         twin = Twin(_fleet(args))
         report = Report(source=_source_label(args), summary=summarize(twin.fleet))
@@ -252,6 +255,8 @@ def cmd_contingency(args: argparse.Namespace) -> int:
                 progress=bar.update,
                 full=args.detail == "full",
                 scheduler=scheduler if scheduler.distributed else None,
+                samples=args.samples if args.samples is not None else DEFAULT_TRIPLE_SAMPLES,
+                seed=args.seed or 0,
             )
     return _finish(args, twin, report, contingency_table)
 
@@ -275,7 +280,9 @@ def _scheduler(args: argparse.Namespace, shardable: bool, why: str) -> Scheduler
     """The ``--scheduler`` asked for (connected, for a ``tcp://`` one); a cluster when
     nothing it shards runs (N-2, Monte Carlo) is a usage error, not silently ignored."""
     if args.scheduler.kind != "in-process" and not shardable:
-        raise UsageError(f"--scheduler {args.scheduler} shards N-2 and Monte Carlo; {why}")
+        raise UsageError(
+            f"--scheduler {args.scheduler} shards N-2, sampled N-3 and Monte Carlo; {why}"
+        )
     return open_scheduler(args.scheduler)
 
 
@@ -467,9 +474,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     cont = commands.add_parser("contingency", help="N-1 / N-2 and common-cause groups")
     add_source(cont)
-    cont.add_argument("--order", type=int, choices=[1, 2], default=1)
     cont.add_argument(
-        "--all", action="store_true", help="with --order 2: pairs of every component, rows included"
+        "--order",
+        type=int,
+        choices=[1, 2, 3],
+        default=1,
+        help="1: every single failure; 2: every pair too; 3: a sample of triples too",
+    )
+    cont.add_argument(
+        "--all",
+        action="store_true",
+        help="with --order 2 or 3: pairs (and triples) of every component, rows included",
+    )
+    cont.add_argument(
+        "--samples",
+        type=positive_int,
+        metavar="N",
+        help=f"with --order 3: triples drawn (default {DEFAULT_TRIPLE_SAMPLES:,})",
+    )
+    cont.add_argument(
+        "--seed", type=non_negative_int, metavar="K", help="with --order 3: sample seed (default 0)"
     )
     add_output(cont)
     add_detail(

@@ -194,7 +194,7 @@ def contingency_table(report: Report, width: Width | None = None) -> str:
             )
         )
         lines.append("")
-    if c.order == 2:
+    if c.order >= 2:
         lines.append(width.prose(f"{c.pairs_evaluated:,} pairs evaluated; critical pairs:"))
         lines.append(
             format_table(
@@ -203,6 +203,26 @@ def contingency_table(report: Report, width: Width | None = None) -> str:
                 width,
             )
         )
+        lines.append("")
+    if c.triples is not None:
+        t3 = c.triples
+        count, low, high = t3.estimated
+        lines.append(
+            width.prose(
+                f"{t3.sampled:,} of {t3.total:,} triples sampled (seed {t3.seed}): "
+                f"{t3.critical_found:,} critical triples, {t3.with_critical_pair:,} hold a "
+                f"critical pair; about {count:,.0f} critical triples in all (95 % interval "
+                f"{low:,.0f}–{high:,.0f})" + (":" if t3.critical else "")
+            )
+        )
+        if t3.critical:
+            lines.append(
+                format_table(
+                    ["triple", "rows", "chain of impact"],
+                    [[i.label, i.rows, i.chain()] for i in t3.critical],
+                    width,
+                )
+            )
         lines.append("")
     harmful = c.harmful_common_cause
     lines.append(width.prose(f"{len(harmful)} of {len(c.common_cause)} common-cause groups hurt:"))
