@@ -21,10 +21,14 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.nx_worklist import NxWorklist
 from stacks import build_stack
 from twin.analysis.availability.cutsets import cut_sets
 from twin.analysis.availability.exact import (
@@ -88,7 +92,30 @@ def _reference_failing(model: ReliabilityModel, down: list[int], excused: list[i
     return out
 
 
-def bench_monte_carlo(stack: str, years: int, sample: int) -> dict[str, Any]:
+def _networkx_site_failing(
+    model: ReliabilityModel, nx: NxWorklist, down: list[int], excused: list[int]
+) -> np.ndarray:
+    """The site criteria of one state by the networkx worklist yardstick (components
+    only: it has no services), as :func:`_reference_failing` reads them."""
+    g = model.twin.graph
+    names = g.component_names
+    gone = nx.down([names[c] for c in [*model.base, *down]])
+    excused_set = set(excused)
+    sites = [k for k, c in enumerate(model.criteria) if c.kind == "site"]
+    out = np.zeros(len(sites), dtype=bool)
+    for j, k in enumerate(sites):
+        s = g.site_names.index(model.criteria[k].name)
+        out[j] = any(
+            names[i] in gone
+            for i in np.flatnonzero(model._baseline_rows & (g.component_site == s))
+            if i not in excused_set
+        )
+    return out
+
+
+def bench_monte_carlo(
+    stack: str, years: int, sample: int, networkx_sample: int = 2_000
+) -> dict[str, Any]:
     model = ReliabilityModel(Twin(build_stack(stack)))
     _ = model.ride_through_h  # measured once with the timeline; not part of the sampling
     walker = Walker(model)
@@ -107,6 +134,20 @@ def bench_monte_carlo(stack: str, years: int, sample: int) -> dict[str, Any]:
     per_state = (time.perf_counter() - start) / len(chosen)
     naive_every = per_state * result.segments
     naive_cached = per_state * len(keys)
+    # the networkx worklist: components and the site criteria of each state
+    nx = NxWorklist(model.twin.fleet)
+    sites = [k for k, c in enumerate(model.criteria) if c.kind == "site"]
+    nx_keys = keys[:: max(1, len(keys) // networkx_sample)][:networkx_sample]
+    start = time.perf_counter()
+    judged = [_networkx_site_failing(model, nx, sorted(k[0]), sorted(k[1])) for k in nx_keys]
+    nx_per_state = (time.perf_counter() - start) / len(nx_keys)
+    disagree_nx = sum(
+        1
+        for key, sites_failing in zip(nx_keys, judged, strict=True)
+        if not np.array_equal(sites_failing, walker.state_failing[walker.state_ids[key]][sites])
+    )
+    nx_every = nx_per_state * result.segments
+    nx_cached = nx_per_state * len(keys)
     print(f"model        {stack}: {model.twin.graph.n_components} components, "
           f"{len(model.processes)} processes, {len(model.criteria)} criteria")  # fmt: skip
     print(f"monte carlo  {years} years in {seconds:.2f} s: {years / seconds:,.0f} histories/s; "
@@ -116,7 +157,11 @@ def bench_monte_carlo(stack: str, years: int, sample: int) -> dict[str, Any]:
     print(f"ratio        naive judging every stretch ≈ {naive_every:,.0f} s "
           f"({naive_every / seconds:,.0f}x); naive judging each distinct state once ≈ "
           f"{naive_cached:,.0f} s ({naive_cached / seconds:,.0f}x)")  # fmt: skip
-    if disagree:
+    print(f"networkx     {nx_per_state * 1e3:.2f} ms/state (components and sites only) on "
+          f"{len(nx_keys)} states, {disagree_nx} disagreements; judging every stretch ≈ "
+          f"{nx_every:,.1f} s ({nx_every / seconds:,.0f}x), each distinct state once ≈ "
+          f"{nx_cached:,.1f} s ({nx_cached / seconds:,.1f}x)")  # fmt: skip
+    if disagree or disagree_nx:
         raise SystemExit(1)
     return {
         "stack": stack,
@@ -126,7 +171,11 @@ def bench_monte_carlo(stack: str, years: int, sample: int) -> dict[str, Any]:
         "reference_ms_per_state": per_state * 1e3,
         "ratio_naive_every_stretch": naive_every / seconds,
         "ratio_naive_each_state_once": naive_cached / seconds,
+        "networkx_ms_per_state": nx_per_state * 1e3,
+        "ratio_networkx_every_stretch": nx_every / seconds,
+        "ratio_networkx_each_state_once": nx_cached / seconds,
         "disagreements": disagree,
+        "disagreements_networkx": disagree_nx,
     }
 
 

@@ -1,7 +1,8 @@
 """Fleet scale: the engine against its two yardsticks, in the same run, with JSON results.
 
     venv/bin/python benchmarks/bench_scale.py [--fleet SPEC] [--site SPEC]
-        [--reference-sample K] [--pair-sample N] [--json PATH] [--quick]
+        [--reference-sample K] [--pair-sample N] [--triple-sample N] [--json PATH]
+        [--quick]
 
 Measured, each beside the naive reference oracle (``twin.analysis.reference``) and a
 straightforward networkx worklist with the same gate semantics
@@ -14,10 +15,13 @@ straightforward networkx worklist with the same gate semantics
   sample of ``--reference-sample`` components, extrapolated;
 * ``n2``: exhaustive N-2 over every component of one site (``--site``, racks
   included) with the exact pruning of :mod:`twin.analysis.interaction`, against the
-  yardstick and the unpruned engine on ``--pair-sample`` random pairs, extrapolated to
-  every pair;
+  yardstick and the unpruned engine on ``--pair-sample`` random pairs and the reference
+  on ``--reference-sample`` of them, each extrapolated to every pair;
+* ``n3``: sampled N-3 on the same site (``--triple-sample`` triples, after its N-2),
+  against the yardstick and the reference on samples of those triples, extrapolated;
 * ``monte_carlo``: histories per second on ``--mc-stack`` against the reference
-  judging each state (``bench_availability.py``);
+  judging each state (``bench_availability.py``) and the networkx worklist judging
+  each distinct state's components and sites;
 * ``pulumi``: declaring ``--pulumi-stack`` under the SDK's mocks against as many bare
   ``ComponentResource`` s (``bench_pulumi.py``);
 * ``report``: ``dctwin report --stack fleet --out-dir DIR --diagrams`` end to end;
@@ -49,6 +53,7 @@ from benchmarks.bench_availability import bench_monte_carlo
 from benchmarks.bench_pulumi import measure as measure_pulumi
 from benchmarks.nx_worklist import NxWorklist
 from twin.analysis.contingency import contingency, transient_sources
+from twin.analysis.harm import sample_triples
 from twin.analysis.reference import reference_evaluate
 from twin.analysis.twin import Twin
 from twin.cli import main as cli_main
@@ -132,7 +137,12 @@ def _n1(spec: str, reference_sample: int) -> dict[str, Any]:
     }
 
 
-def _n2(spec: str, pair_sample: int, seed: int) -> dict[str, Any]:
+def _reference_down(fleet: Any, failed: list[str]) -> frozenset[str]:
+    up, _ = reference_evaluate(fleet, failed)
+    return frozenset(name for name, is_up in up.items() if not is_up)
+
+
+def _n2(spec: str, pair_sample: int, reference_sample: int, seed: int) -> dict[str, Any]:
     fleet = build_stack(spec)
     twin = Twin(fleet)
     graph, ev = twin.graph, twin.evaluator
@@ -163,11 +173,23 @@ def _n2(spec: str, pair_sample: int, seed: int) -> dict[str, Any]:
     )
     scale = pool / len(sample)
     engine_all, nx_all = t_engine * scale, t_nx * scale
+    picks = sample[:: max(1, len(sample) // max(reference_sample, 1))][:reference_sample]
+    t_ref, ref_down = _timed(
+        lambda: [_reference_down(fleet, [*storage, names[a], names[b]]) for a, b in picks]
+    )
+    where = {pair: k for k, pair in enumerate(sample)}
+    disagree_ref = sum(
+        1
+        for pair, down in zip(picks, ref_down, strict=True)
+        if down != frozenset(names[int(i)] for i in batch.down(where[pair]))
+    )
+    ref_all = t_ref / max(len(picks), 1) * pool
     print(
         f"N-2 ratio  every pair ≈ {engine_all:,.1f} s unpruned engine, ≈ {nx_all:,.1f} s "
-        f"networkx worklist (from {len(sample):,} pairs): networkx / pruned = "
-        f"{nx_all / t_pruned:.1f}x, unpruned / pruned = {engine_all / t_pruned:.1f}x; "
-        f"{disagree} disagreements with networkx"
+        f"networkx worklist (from {len(sample):,} pairs), ≈ {ref_all:,.0f} s reference (from "
+        f"{len(picks)}): networkx / pruned = {nx_all / t_pruned:.1f}x, reference / pruned = "
+        f"{ref_all / t_pruned:,.0f}x, unpruned / pruned = {engine_all / t_pruned:.1f}x; "
+        f"disagreements: networkx {disagree}, reference {disagree_ref}"
     )
     return {
         "site": spec,
@@ -179,9 +201,79 @@ def _n2(spec: str, pair_sample: int, seed: int) -> dict[str, Any]:
         "n2_unpruned_s_extrapolated": engine_all,
         "n2_networkx_s_extrapolated": nx_all,
         "n2_pair_sample": len(sample),
+        "n2_reference_s_extrapolated": ref_all,
+        "n2_reference_sample": len(picks),
         "n2_ratio_networkx": nx_all / t_pruned,
+        "n2_ratio_reference": ref_all / t_pruned,
         "n2_ratio_unpruned": engine_all / t_pruned,
         "n2_disagreements_networkx": disagree,
+        "n2_disagreements_reference": disagree_ref,
+    }
+
+
+def _n3(spec: str, triples: int, yard_sample: int, reference_sample: int) -> dict[str, Any]:
+    fleet = build_stack(spec)
+    twin = Twin(fleet)
+    names = twin.graph.component_names
+    t_n2, _ = _timed(lambda: contingency(twin, order=2, all_pairs=True, max_listed=None))
+    t_n3, report = _timed(
+        lambda: contingency(twin, order=3, all_pairs=True, samples=triples, max_listed=None)
+    )
+    t3 = report.triples
+    assert t3 is not None
+    t_sampling = t_n3 - t_n2  # the triples alone, N-2 being the same work in both
+    base = sorted(twin.graph.component_index[c] for c in transient_sources(fleet))
+    pool = np.array(
+        [i for i in range(len(names)) if names[i] not in
+         {imp.failed[0] for imp in report.single_points_of_failure}]
+    )  # fmt: skip
+    drawn = sample_triples(pool, min(triples, yard_sample), 0, 0).tolist()
+    storage = [names[i] for i in base]
+    batch = twin.evaluator.evaluate_many([[*base, *t] for t in drawn], services=False)
+    nx = NxWorklist(fleet)
+    t_nx, nx_down = _timed(lambda: [nx.down([*storage, *(names[i] for i in t)]) for t in drawn])
+    disagree = sum(
+        1
+        for k in range(len(drawn))
+        if nx_down[k] != frozenset(names[int(i)] for i in batch.down(k))
+    )
+    picks = drawn[:reference_sample]
+    t_ref, ref_down = _timed(
+        lambda: [_reference_down(fleet, [*storage, *(names[i] for i in t)]) for t in picks]
+    )
+    disagree_ref = sum(
+        1
+        for k, down in enumerate(ref_down)
+        if down != frozenset(names[int(i)] for i in batch.down(k))
+    )
+    nx_all = t_nx / len(drawn) * t3.sampled
+    ref_all = t_ref / max(len(picks), 1) * t3.sampled
+    count, low, high = t3.estimated
+    print(
+        f"N-3        {spec}: {t3.sampled:,} of {t3.total:,} triples sampled in "
+        f"{t_sampling:.2f} s (after N-2 in {t_n2:.2f} s): {t3.critical_found} critical, "
+        f"{t3.with_critical_pair:,} holding a critical pair; ≈ {count:,.0f} critical "
+        f"triples in all (95 % {low:,.0f}–{high:,.0f})"
+    )
+    print(
+        f"N-3 ratio  the same triples ≈ {nx_all:,.1f} s networkx worklist (from {len(drawn):,}), "
+        f"≈ {ref_all:,.0f} s reference (from {len(picks)}): networkx / engine = "
+        f"{nx_all / t_sampling:.1f}x, reference / engine = {ref_all / t_sampling:,.0f}x; "
+        f"disagreements: networkx {disagree}, reference {disagree_ref}"
+    )
+    return {
+        "site": spec,
+        "triples_total": t3.total,
+        "triples_sampled": t3.sampled,
+        "critical_triples": t3.critical_found,
+        "with_critical_pair": t3.with_critical_pair,
+        "n3_sampled_s": t_sampling,
+        "n3_networkx_s_extrapolated": nx_all,
+        "n3_reference_s_extrapolated": ref_all,
+        "n3_ratio_networkx": nx_all / t_sampling,
+        "n3_ratio_reference": ref_all / t_sampling,
+        "n3_disagreements_networkx": disagree,
+        "n3_disagreements_reference": disagree_ref,
     }
 
 
@@ -191,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site", help=f"N-2 (default {SITE})")
     parser.add_argument("--reference-sample", type=int, default=10, metavar="K")
     parser.add_argument("--pair-sample", type=int, default=20_000, metavar="N")
+    parser.add_argument("--triple-sample", type=int, default=100_000, metavar="N")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--mc-stack", default="ansan", help="Monte Carlo (default ansan)")
     parser.add_argument("--mc-years", type=int, default=10_000)
@@ -201,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     fleet = args.fleet or (QUICK_FLEET if args.quick else FLEET)
     site = args.site or (QUICK_SITE if args.quick else SITE)
     results: dict[str, Any] = {"n1": _n1(fleet, args.reference_sample)}
-    results["n2"] = _n2(site, args.pair_sample, args.seed)
+    results["n2"] = _n2(site, args.pair_sample, args.reference_sample, args.seed)
+    results["n3"] = _n3(site, args.triple_sample, args.pair_sample, args.reference_sample)
     results["monte_carlo"] = bench_monte_carlo(args.mc_stack, args.mc_years, 20)
     pulumi_row = measure_pulumi(args.pulumi_stack, 1)
     print(
@@ -223,8 +317,13 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.json:
         args.json.write_text(text + "\n", encoding="utf-8")
-    bad = results["n1"]["n1_disagreements_networkx"] + results["n1"]["n1_disagreements_reference"]
-    return 1 if bad or results["n2"]["n2_disagreements_networkx"] else 0
+    bad = sum(
+        v
+        for part in ("n1", "n2", "n3", "monte_carlo")
+        for k, v in results[part].items()
+        if k.endswith("disagreements") or "_disagreements_" in k
+    )
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":
