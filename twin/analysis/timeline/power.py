@@ -276,7 +276,7 @@ class LoadFlow:
 
     def loads(self, evaluation: Evaluation) -> dict[str, float]:
         """kW flowing through each live power component, split over live suppliers."""
-        up = evaluation.up
+        up = evaluation.up.tolist()  # list indexing: this loop runs at every settle
         loads: dict[str, float] = defaultdict(float)
         for c, name, own, groups in self._plan:  # consumers before suppliers
             if not up[c]:
@@ -284,22 +284,22 @@ class LoadFlow:
             total = own + loads.get(name, 0.0)
             if total <= 0:
                 continue
-            for suppliers, weights in groups:
-                live = [(s, w) for s, w in zip(suppliers, weights, strict=True) if up[s[0]]]
+            for indices, names, weights in groups:
+                live = [k for k, s in enumerate(indices) if up[s]]
                 if not live:
                     continue
-                wsum = sum(w for _, w in live) or float(len(live))
-                for (_, supplier), weight in live:
-                    loads[supplier] += total * (weight or 1.0) / wsum
+                wsum = sum(weights[k] for k in live) or float(len(live))
+                for k in live:
+                    loads[names[k]] += total * (weights[k] or 1.0) / wsum
         return dict(loads)
 
 
-_Group = tuple[list[tuple[int, str]], list[float]]
+_Group = tuple[list[int], list[str], list[float]]
 
 
 def _load_plan(sim: Simulation) -> list[tuple[int, str, float, list[_Group]]]:
     """Per component in power order: (index, name, own draw, its power groups as
-    ((supplier index, name) list, weight list)). Weights are the compiled graph's."""
+    (supplier indices, supplier names, weights)). Weights are the compiled graph's."""
 
     def build() -> list[tuple[int, str, float, list[_Group]]]:
         twin = sim.twin
@@ -313,8 +313,9 @@ def _load_plan(sim: Simulation) -> list[tuple[int, str, float, list[_Group]]]:
             for k in range(int(ptr[c]), int(ptr[c + 1])):
                 if g.gate_resource[k] != "power":
                     continue
-                suppliers = [(s, g.component_names[s]) for s in g.suppliers_of_gate(k).tolist()]
-                groups.append((suppliers, g.weights_of_gate(k).tolist()))
+                indices = g.suppliers_of_gate(k).tolist()
+                names = [g.component_names[s] for s in indices]
+                groups.append((indices, names, g.weights_of_gate(k).tolist()))
             plan.append((c, name, twin.index[name][1].power_draw_kw, groups))
         return plan
 

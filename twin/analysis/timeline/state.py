@@ -100,8 +100,15 @@ class PlantState:
 
     def held(self) -> list[str]:
         """UPSs that a live battery can carry through the loss of their input."""
+        kwh, batteries = self.battery_kwh, self.batteries
+        # usable_kwh(ups) > 0, without summing: some live battery delivers energy
         return [
             name
             for name, ups in self.upss.items()
-            if name not in self.failed and self.usable_kwh(ups) > 0
+            if name not in self.failed
+            and any(
+                kwh.get(b, 0.0) > ENERGY_EPS_KWH
+                and kwh[b] * batteries[b].efficiency * ups.efficiency > 0
+                for b in ups.batteries
+            )
         ]
