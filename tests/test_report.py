@@ -219,7 +219,7 @@ def test_bad_input_to_analysis_commands_exits_2(argv, capsys):
     "argv",
     [
         ["simulate", "--stack", "lab"],
-        ["contingency", "--stack", "lab", "--order", "3"],
+        ["contingency", "--stack", "lab", "--order", "4"],
         ["simulate", "--stack", "lab", "--scenario", "x", "--horizon", "-5"],
         ["tier", "--stack", "lab", "--format", "pdf"],
     ],

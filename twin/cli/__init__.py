@@ -238,7 +238,7 @@ def cmd_diagram(args: argparse.Namespace) -> int:
 
 def cmd_contingency(args: argparse.Namespace) -> int:
     if args.all and args.order < 2:
-        raise UsageError("--all widens the pairs of --order 2 or 3; it needs one of them")
+        raise UsageError("--all widens the pairs of --order 2 or 3; it needs --order 2 or 3")
     if args.order != 3 and (args.samples is not None or args.seed is not None):
         option = "--samples" if args.samples is not None else "--seed"
         raise UsageError(f"{option} draws the triples of --order 3; it needs --order 3")
