@@ -53,7 +53,14 @@ from twin.model.scenarios import Surge
 from twin.outputs.diff import DIFF_GATES, build_diff, parse_diff_gates
 from twin.outputs.documents import diff_markdown, html_report, markdown_report
 from twin.outputs.events import component_kinds
-from twin.outputs.files import OutputSet, emit, interrupted, note_interrupt, reset_interrupt
+from twin.outputs.files import (
+    OutputSet,
+    emit,
+    interrupted,
+    note_interrupt,
+    published,
+    reset_interrupt,
+)
 from twin.outputs.layout import VIEWS
 from twin.outputs.progress import Progress
 from twin.outputs.render import render_json
@@ -646,12 +653,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 @contextmanager
 def _interrupts_noted() -> Iterator[None]:
     """SIGINT notes the interrupt before raising, and a ``KeyboardInterrupt`` swallowed by
-    a finaliser prints nothing: the run still ends with 130 and publishes no output."""
+    a finaliser prints nothing: the run still ends with 130 and publishes no output.
+
+    Once the run has published its outputs, a SIGINT is ignored: the command has
+    completed (its files are in place) and ends with its own exit code, not 130."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def on_sigint(signum: int, frame: FrameType | None) -> None:
+        if published():
+            return
         note_interrupt()
         raise KeyboardInterrupt
 
@@ -686,9 +698,11 @@ def entry() -> NoReturn:
     (or were never started) and the exit code already says which, so a signal in
     the interpreter's shutdown must not turn it into a "killed by SIGINT" status.
     After an interrupt the process leaves without finalising the interpreter.
+    SIGINT is ignored before :func:`main` installs its handler, so the handler it
+    restores on the way out is "ignore" and no moment is left uncovered.
     """
-    code = main()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    code = main()
     if code == EXIT_INTERRUPTED:
         # The interrupt may have landed inside a C extension's callback (matplotlib,
         # numpy); finalising the interpreter after that can abort it. Every output was
