@@ -688,11 +688,10 @@ def render_view_svg(
     With a ``timeline``, a layered view folds the sites the scenario leaves alone
     to one line each unless ``fold_unaffected`` is False.
     """
-    with matplotlib.rc_context(_RC):
-        fig, drawn = _render(fleet, view, timeline, at_s, detail, revision, fold_unaffected)
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata=_SVG_META)
-    return _decorate_svg(buf.getvalue(), drawn)
+    options = _options(timeline, at_s, detail, revision, fold_unaffected)
+    svg = _rendered_once(fleet, view, ("svg",), options)["svg"]
+    assert isinstance(svg, str)
+    return svg
 
 
 def render_view_png(
@@ -707,11 +706,10 @@ def render_view_png(
     fold_unaffected: bool = True,
 ) -> bytes:
     """One view as PNG bytes (deterministic), e.g. to embed in the HTML report."""
-    with matplotlib.rc_context(_RC):
-        fig, _ = _render(fleet, view, timeline, at_s, detail, revision, fold_unaffected)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi, metadata=_PNG_META)
-    return buf.getvalue()
+    options = _options(timeline, at_s, detail, revision, fold_unaffected)
+    png = _rendered_once(fleet, view, ("png",), options, dpi=dpi)["png"]
+    assert isinstance(png, bytes)
+    return png
 
 
 def render_view_figure(
@@ -782,19 +780,57 @@ def render_views(
             raise ValueError(f"unknown diagram format {fmt!r} (svg, png)")
     base = stem if stem is not None else scenario_slug(fleet.name)
     written: list[Path] = []
-    options: dict[str, Any] = {
+    options = _options(timeline, at_s, detail, revision, fold_unaffected)
+    for view in views:
+        name = diagram_stem(base, view, timeline)
+        for fmt, data in _rendered_once(fleet, view, formats, options).items():
+            written.append(out.write(Path(folder) / f"{name}.{fmt}", data))
+    return written
+
+
+def _options(
+    timeline: Timeline | None,
+    at_s: float | None,
+    detail: int,
+    revision: str,
+    fold_unaffected: bool,
+) -> dict[str, Any]:
+    return {
         "timeline": timeline,
         "at_s": at_s,
         "detail": detail,
         "revision": revision,
         "fold_unaffected": fold_unaffected,
     }
-    for view in views:
-        name = diagram_stem(base, view, timeline)
+
+
+def _rendered_once(
+    fleet: Fleet,
+    view: str,
+    formats: Sequence[str],
+    options: dict[str, Any],
+    dpi: int = DPI,
+) -> dict[str, str | bytes]:
+    """One view drawn once and saved in every format asked for: SVG text (decorated
+    with ids and classes) and PNG bytes, both deterministic."""
+    out: dict[str, str | bytes] = {}
+    with matplotlib.rc_context(_RC):
+        fig, drawn = _render(
+            fleet,
+            view,
+            options["timeline"],
+            options["at_s"],
+            options["detail"],
+            options["revision"],
+            options["fold_unaffected"],
+        )
         for fmt in formats:
             if fmt == "svg":
-                data: str | bytes = render_view_svg(fleet, view, **options)
+                text = io.StringIO()
+                fig.savefig(text, format="svg", metadata=_SVG_META)
+                out["svg"] = _decorate_svg(text.getvalue(), drawn)
             else:
-                data = render_view_png(fleet, view, **options)
-            written.append(out.write(Path(folder) / f"{name}.{fmt}", data))
-    return written
+                data = io.BytesIO()
+                fig.savefig(data, format="png", dpi=dpi, metadata=_PNG_META)
+                out["png"] = data.getvalue()
+    return out
