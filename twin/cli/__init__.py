@@ -341,14 +341,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     report.verdict = build_verdict(report, gates)
     stem = file_stem(args.stack) if args.stack else "model"
     if args.diagrams:  # imported before staging: a Ctrl-C must not land in an import
-        from twin.outputs.diagrams import render_views
+        from twin.outputs.diagrams import draw_views, write_views
     # every file is staged and published together: a failure or Ctrl-C leaves DIR as it was
     with OutputSet(args.out_dir) as files:
         files.write(f"{stem}.json", render_json(report.to_json(full=args.detail == "full")))
         files.write(f"{stem}.md", markdown_report(fleet, report))
-        files.write(f"{stem}.html", html_report(fleet, report))
+        # each view drawn once: diagrams/ and the HTML report hold the same SVG bytes
+        drawn = draw_views(fleet, VIEWS) if args.diagrams else []
+        files.write(f"{stem}.html", html_report(fleet, report, drawn))
         if args.diagrams:
-            render_views(fleet, files, VIEWS, stem=stem, folder="diagrams")
+            write_views(fleet, files, drawn, stem=stem, folder="diagrams")
     shown = [str(p) for p in files.written if p.parent == files.root]
     if args.diagrams:
         shown.append(str(files.root / "diagrams") + "/")

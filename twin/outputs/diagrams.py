@@ -83,12 +83,15 @@ from twin.outputs.regions import bundle_label, regions_layout, srlg_sharing
 __all__ = [
     "DPI",
     "VIEWS",
+    "DrawnView",
     "diagram_stem",
+    "draw_views",
     "render_view_figure",
     "render_view_png",
     "render_view_svg",
     "render_views",
     "scenario_slug",
+    "write_views",
 ]
 
 DPI = 100
@@ -758,7 +761,8 @@ def render_views(
     ``out`` is a folder (the diagrams are published there together, all or nothing)
     or an :class:`twin.outputs.files.OutputSet` the caller commits with other files, in
     which case they go under ``folder`` inside it. ``stem`` defaults to the fleet name
-    (sanitised); the scenario slug is added when a ``timeline`` is overlaid.
+    (sanitised); the scenario slug is added when a ``timeline`` is overlaid. Each view
+    is drawn once and saved in every format.
     """
     if not isinstance(out, OutputSet):
         with OutputSet(out) as files:
@@ -775,15 +779,72 @@ def render_views(
                 folder=folder,
                 fold_unaffected=fold_unaffected,
             )
+    drawn = draw_views(
+        fleet,
+        views,
+        timeline=timeline,
+        at_s=at_s,
+        detail=detail,
+        revision=revision,
+        formats=formats,
+        fold_unaffected=fold_unaffected,
+    )
+    return write_views(fleet, out, drawn, stem=stem, folder=folder, timeline=timeline)
+
+
+@dataclass(frozen=True)
+class DrawnView:
+    """One view drawn once and saved in each format asked for (format → content, in
+    the order asked for): SVG text, PNG bytes."""
+
+    view: str
+    files: dict[str, str | bytes]
+
+    @property
+    def svg(self) -> str:
+        """The SVG text (the view was drawn with ``"svg"`` among its formats)."""
+        svg = self.files["svg"]
+        assert isinstance(svg, str)
+        return svg
+
+
+def draw_views(
+    fleet: Fleet,
+    views: Iterable[str] = VIEWS,
+    *,
+    timeline: Timeline | None = None,
+    at_s: float | None = None,
+    detail: int = 0,
+    revision: str = "",
+    formats: Sequence[str] = ("svg", "png"),
+    fold_unaffected: bool = True,
+) -> list[DrawnView]:
+    """Each view drawn once and saved in every format of ``formats``, in memory: what
+    :func:`write_views` publishes, and what the HTML report embeds as it is."""
     for fmt in formats:
         if fmt not in ("svg", "png"):
             raise ValueError(f"unknown diagram format {fmt!r} (svg, png)")
+    options = _options(timeline, at_s, detail, revision, fold_unaffected)
+    return [DrawnView(view, _rendered_once(fleet, view, formats, options)) for view in views]
+
+
+def write_views(
+    fleet: Fleet,
+    out: OutputSet,
+    drawn: Iterable[DrawnView],
+    *,
+    stem: str | None = None,
+    folder: str = "",
+    timeline: Timeline | None = None,
+) -> list[Path]:
+    """Stage views drawn by :func:`draw_views` in ``out`` as ``folder/<stem>-<view>
+    [-<scenario-slug>].<format>`` (``timeline``: the one they were drawn with); return
+    the paths they will have."""
     base = stem if stem is not None else scenario_slug(fleet.name)
     written: list[Path] = []
-    options = _options(timeline, at_s, detail, revision, fold_unaffected)
-    for view in views:
-        name = diagram_stem(base, view, timeline)
-        for fmt, data in _rendered_once(fleet, view, formats, options).items():
+    for view in drawn:
+        name = diagram_stem(base, view.view, timeline)
+        for fmt, data in view.files.items():
             written.append(out.write(Path(folder) / f"{name}.{fmt}", data))
     return written
 
