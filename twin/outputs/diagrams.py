@@ -161,6 +161,13 @@ def _text(ax: Any, x: float, y: float, s: str, **kw: Any) -> Any:
     return ax.text(x, y, s, parse_math=False, **kw)
 
 
+def _add_patch(ax: Any, patch: Patch) -> None:
+    """Add a patch to a view. Not ``ax.add_patch``: that also grows the data limits,
+    measuring every box's path, for limits nothing reads — a view's are fixed
+    (:func:`_figure`), so autoscaling never runs. What is drawn is the same."""
+    ax.add_artist(patch)
+
+
 def _figure(layout: DiagramLayout) -> tuple[Figure, Any]:
     width = max(layout.width, 11.0)
     height = layout.height + HEADER_H
@@ -266,7 +273,7 @@ def _draw_zones(
             zorder=0.1 * z.depth,
             gid=z.id,
         )
-        ax.add_patch(rect)
+        _add_patch(ax, rect)
         label = z.name if z.kind == "region" else f"{z.name} · {z.kind.replace('_', ' ')}"
         room = max(8, int((z.x1 - z.x0) / 0.055) - reserve.get((z.site, z.name), 0))
         label = label if len(label) <= room else label[: room - 1] + "…"
@@ -300,7 +307,7 @@ def _draw_node(
         zorder=3,
         gid=node.id,
     )
-    ax.add_patch(patch)
+    _add_patch(ax, patch)
     _text(
         ax, node.x + 0.07, node.y + 0.05, node.label, fontsize=7.5, va="top", ha="left",
         weight="bold", zorder=4, color="#202124",
@@ -401,7 +408,7 @@ def _draw_layered_edges(
             zorder=2 if not failed else 2.5,
             gid=f"edges-{side or 'shared'}{'-failed' if failed else ''}",
         )
-        ax.add_patch(patch)
+        _add_patch(ax, patch)
 
 
 def _mark(ax: Any, x: float, y: float, label: str, gid: str) -> None:
@@ -479,7 +486,8 @@ def _draw_folded(
         states = [overlay.states.get(m, "ok") if overlay else "ok" for m in stub.members]
         down = states.count("failed")
         state = "failed" if down == len(states) else ("ok" if set(states) == {"ok"} else "degraded")
-        ax.add_patch(
+        _add_patch(
+            ax,
             FancyBboxPatch(
                 (stub.x0, stub.y0), stub.x1 - stub.x0, stub.y1 - stub.y0,
                 boxstyle="round,pad=0,rounding_size=0.05", facecolor="#fafafa",
@@ -595,7 +603,8 @@ def _draw_regions(fleet: Fleet, overlay: Overlay | None, revision: str) -> tuple
         colour = colour_of[flagged[0]] if flagged else SIDE_COLOURS[""]
         colour = {"failed": STATE_EDGE_FAILED, "degraded": DEGRADED_LINE}.get(state, colour)
         path = _bridge(bundle.x0, bundle.x1, bundle.base, bundle.apex)
-        ax.add_patch(
+        _add_patch(
+            ax,
             PathPatch(
                 path, facecolor="none", edgecolor=colour, lw=2.4 if flagged else 1.4,
                 ls=(0, (4, 2)) if state != "ok" else "-", zorder=2, gid=bundle.id,
