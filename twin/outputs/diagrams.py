@@ -52,7 +52,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import matplotlib
-import PIL.Image  # noqa: F401 - loaded now, not at the first PNG: a Ctrl-C must never land in its initialisation
+import PIL.Image  # loaded now, not at the first PNG: a Ctrl-C must never land in its initialisation
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -108,7 +108,6 @@ _RC: dict[Any, Any] = {  # Any keys: matplotlib types them as a Literal of every
     "axes.unicode_minus": True,
 }
 _SVG_META = {"Date": None, "Creator": None, "Format": None, "Type": None}
-_PNG_META = {"Software": None}
 
 HEADER_H = 1.15  # inches above the drawing: title, subtitle, legend
 
@@ -900,7 +899,26 @@ def _rendered_once(
                 fig.savefig(text, format="svg", metadata=_SVG_META)
                 out["svg"] = _decorate_svg(text.getvalue(), drawn)
             else:
-                data = io.BytesIO()
-                fig.savefig(data, format="png", dpi=dpi, metadata=_PNG_META)
-                out["png"] = data.getvalue()
+                out["png"] = _png(fig, dpi)
     return out
+
+
+def _png(fig: Figure, dpi: int) -> bytes:
+    """PNG bytes of a drawn view: the pixels matplotlib's PNG writer would store, but as
+    RGB when every pixel is opaque (a view's background is white) — the same picture,
+    a tenth smaller and faster to compress than with an alpha channel that says
+    nothing. No metadata but the resolution (no software version: deterministic)."""
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # every view is drawn on one (_figure)
+    shown_at = fig.dpi
+    fig.set_dpi(dpi)
+    try:
+        rgba, size = canvas.print_to_buffer()
+    finally:
+        fig.set_dpi(shown_at)
+    image = PIL.Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1)
+    if image.getchannel("A").getextrema() == (255, 255):
+        image = image.convert("RGB")
+    buf = io.BytesIO()
+    image.save(buf, format="png", dpi=(dpi, dpi))
+    return buf.getvalue()
