@@ -286,6 +286,149 @@ def test_sigint_while_rendering_exits_130_and_publishes_nothing(tmp_path, comman
     assert list(tmp_path.iterdir()) == []  # no target, no staging folder
 
 
+class _InterruptingOs:
+    """``os`` as :mod:`twin.outputs.files` sees it, except that each call of ``name``
+    (the rename or replace that publishes) sends this process a SIGINT, as a Ctrl-C
+    landing at that very moment would; with ``fail`` the call then fails."""
+
+    def __init__(self, name: str, *, fail: bool = False) -> None:
+        self.name = name
+        self.fail = fail
+        self.signalled = 0
+
+    def __getattr__(self, attr: str):
+        if attr != self.name:
+            return getattr(os, attr)
+        real = getattr(os, attr)
+
+        def publishing(*args, **kwargs):
+            self.signalled += 1
+            signal.raise_signal(signal.SIGINT)  # handled before raise_signal returns
+            if self.fail:
+                raise PermissionError(13, "Permission denied")
+            return real(*args, **kwargs)
+
+        return publishing
+
+
+def _interrupt_publication(monkeypatch, name: str, *, fail: bool = False) -> _InterruptingOs:
+    import threading
+
+    import twin.outputs.files
+
+    assert threading.current_thread() is threading.main_thread()  # where signals land
+    fake = _InterruptingOs(name, fail=fail)
+    monkeypatch.setattr(twin.outputs.files, "os", fake)
+    return fake
+
+
+@pytest.mark.parametrize(
+    ("existing", "call"), [(False, "rename"), (True, "replace")], ids=["new-dir", "existing-dir"]
+)
+def test_sigint_during_publication_is_dropped_once_the_set_is_in_place(
+    tmp_path, monkeypatch, capsys, existing, call
+):
+    out = tmp_path / "out"
+    if existing:
+        out.mkdir()
+        (out / "lab.json").write_text("old json")
+    fake = _interrupt_publication(monkeypatch, call)
+    assert main(["report", "--stack", "lab", "--out-dir", str(out)]) == 0
+    assert fake.signalled
+    assert "interrupted" not in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["lab.html", "lab.json", "lab.md"]
+    assert (out / "lab.json").read_text() != "old json"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging left behind
+
+
+def test_sigint_during_a_failed_publication_exits_130_and_publishes_nothing(
+    tmp_path, monkeypatch, capsys
+):
+    out = tmp_path / "out"
+    fake = _interrupt_publication(monkeypatch, "rename", fail=True)
+    assert main(["report", "--stack", "lab", "--out-dir", str(out)]) == 130
+    assert fake.signalled == 1
+    assert capsys.readouterr().err.strip().endswith("dctwin: interrupted")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sigint_after_publication_keeps_the_exit_code(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    real_emit = twin.cli.emit
+
+    def emit_interrupted(content, path):
+        signal.raise_signal(signal.SIGINT)  # the set is in place; only printing is left
+        real_emit(content, path)
+
+    monkeypatch.setattr(twin.cli, "emit", emit_interrupted)
+    assert main(["report", "--stack", "lab", "--out-dir", str(out), "--fail-on", "tier<IV"]) == 1
+    captured = capsys.readouterr()
+    assert "interrupted" not in captured.err and "verdict" in captured.out
+    assert sorted(p.name for p in out.iterdir()) == ["lab.html", "lab.json", "lab.md"]
+
+
+def test_sigint_before_publication_still_exits_130_and_publishes_nothing(
+    tmp_path, monkeypatch, capsys
+):
+    from twin.outputs.files import OutputSet
+
+    out = tmp_path / "out"
+    real_write = OutputSet.write
+
+    def write_interrupted(self, relative, content):
+        target = real_write(self, relative, content)
+        if str(relative).endswith(".html"):  # the last file is staged, nothing moved yet
+            signal.raise_signal(signal.SIGINT)
+        return target
+
+    monkeypatch.setattr(OutputSet, "write", write_interrupted)
+    assert main(["report", "--stack", "lab", "--out-dir", str(out)]) == 130
+    assert capsys.readouterr().err.strip().endswith("dctwin: interrupted")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sigint_while_a_single_file_is_published_is_dropped(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "tier.json"
+    fake = _interrupt_publication(monkeypatch, "replace")
+    assert main(["tier", "--stack", "lab", "--format", "json", "--out", str(out)]) == 0
+    assert fake.signalled == 1
+    assert "interrupted" not in capsys.readouterr().err
+    assert json.loads(out.read_text())["tier"]
+    assert [p.name for p in tmp_path.iterdir()] == ["tier.json"]
+
+
+def test_sigint_during_publication_through_the_real_entry_point(tmp_path):
+    """The console script's own exit status, diagrams included (the case a Ctrl-C at the
+    end of ``diagram`` used to turn into 130 with the diagrams in place)."""
+    out = tmp_path / "d"
+    code = (
+        "import os, signal, sys\n"
+        "import twin.outputs.files as files\n"
+        "from twin.cli import entry\n"
+        "class Os:\n"
+        "    def __getattr__(self, name):\n"
+        "        return getattr(os, name)\n"
+        "    def rename(self, *args):\n"
+        "        signal.raise_signal(signal.SIGINT)\n"
+        "        os.rename(*args)\n"
+        "files.os = Os()\n"
+        "sys.argv = ['dctwin', 'diagram', '--stack', 'lab', '--view', 'power',\n"
+        "            '--out', sys.argv[1]]\n"
+        "entry()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "interrupted" not in done.stderr and "Traceback" not in done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["lab-power.png", "lab-power.svg"]
+    assert done.stdout.split() == [str(out / "lab-power.svg"), str(out / "lab-power.png")]
+
+
 # --------------------------------------------------------------------------- pull-request safety
 
 

@@ -359,6 +359,31 @@ def test_rendering_twice_gives_identical_bytes() -> None:
     assert "<dc:date>" not in svg and "Matplotlib v" not in svg
 
 
+def test_png_is_the_picture_matplotlib_draws_without_an_alpha_channel() -> None:
+    """The PNG holds exactly the pixels matplotlib's own PNG writer gives, as RGB: a
+    view is opaque, so an alpha channel would only cost space and time."""
+    import io
+
+    import numpy as np
+    import PIL.Image
+
+    fleet = fleet_of("lab")
+    timeline = timeline_of("lab", "lab:utility-loss:all+generator-fails-to-start")
+    for view in ("power", "regions"):
+        buf = io.BytesIO()
+        figure = render_view_figure(fleet, view, timeline=timeline)
+        figure.savefig(buf, format="png", dpi=DPI)
+        reference = PIL.Image.open(buf)
+        ours = PIL.Image.open(io.BytesIO(render_view_png(fleet, view, timeline=timeline)))
+        assert (reference.mode, ours.mode) == ("RGBA", "RGB")
+        assert ours.size == reference.size
+        assert ours.info["dpi"] == pytest.approx((DPI, DPI), abs=0.01)
+        assert set(ours.info) == {"dpi"}  # no software version or date
+        pixels = np.asarray(reference)
+        assert (pixels[..., 3] == 255).all()
+        assert np.array_equal(np.asarray(ours), pixels[..., :3]), view
+
+
 def test_render_views_writes_named_files(tmp_path: Path) -> None:
     fleet = fleet_of("lab")
     timeline = timeline_of("lab", "lab:utility-loss:all+generator-fails-to-start")

@@ -138,6 +138,34 @@ def test_report_is_deterministic(tmp_path):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
+def test_report_with_diagrams_draws_each_view_once_and_embeds_those_bytes(tmp_path, monkeypatch):
+    import base64
+
+    import twin.outputs.diagrams as diagrams
+    from twin.outputs.layout import VIEWS
+
+    drawn: list[tuple[str, str | None]] = []
+    real_render = diagrams._render
+
+    def counted(fleet, view, timeline, *rest):
+        drawn.append((view, timeline.scenario if timeline is not None else None))
+        return real_render(fleet, view, timeline, *rest)
+
+    monkeypatch.setattr(diagrams, "_render", counted)
+    out = tmp_path / "out"
+    assert main(["report", "--stack", "lab", "--out-dir", str(out), "--diagrams"]) == 0
+    assert len(drawn) == len(set(drawn)), "a view was drawn twice"
+    assert [view for view, scenario in drawn if scenario is None] == list(VIEWS)
+    assert len(drawn) > len(VIEWS)  # and the overlays, once each
+    page = (out / "lab.html").read_text()
+    embedded = {
+        base64.b64decode(uri)
+        for uri in re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)"', page)
+    }
+    for view in VIEWS:  # the HTML holds the very bytes written to diagrams/
+        assert (out / "diagrams" / f"lab-{view}.svg").read_bytes() in embedded, view
+
+
 @pytest.mark.chromium
 @pytest.mark.skipif(
     CHROMIUM is None,

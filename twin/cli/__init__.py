@@ -53,7 +53,14 @@ from twin.model.scenarios import Surge
 from twin.outputs.diff import DIFF_GATES, build_diff, parse_diff_gates
 from twin.outputs.documents import diff_markdown, html_report, markdown_report
 from twin.outputs.events import component_kinds
-from twin.outputs.files import OutputSet, emit, interrupted, note_interrupt, reset_interrupt
+from twin.outputs.files import (
+    OutputSet,
+    emit,
+    interrupted,
+    note_interrupt,
+    published,
+    reset_interrupt,
+)
 from twin.outputs.layout import VIEWS
 from twin.outputs.progress import Progress
 from twin.outputs.render import render_json
@@ -341,14 +348,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     report.verdict = build_verdict(report, gates)
     stem = file_stem(args.stack) if args.stack else "model"
     if args.diagrams:  # imported before staging: a Ctrl-C must not land in an import
-        from twin.outputs.diagrams import render_views
+        from twin.outputs.diagrams import draw_views, write_views
     # every file is staged and published together: a failure or Ctrl-C leaves DIR as it was
     with OutputSet(args.out_dir) as files:
         files.write(f"{stem}.json", render_json(report.to_json(full=args.detail == "full")))
         files.write(f"{stem}.md", markdown_report(fleet, report))
-        files.write(f"{stem}.html", html_report(fleet, report))
+        # each view drawn once: diagrams/ and the HTML report hold the same SVG bytes
+        drawn = draw_views(fleet, VIEWS) if args.diagrams else []
+        files.write(f"{stem}.html", html_report(fleet, report, drawn))
         if args.diagrams:
-            render_views(fleet, files, VIEWS, stem=stem, folder="diagrams")
+            write_views(fleet, files, drawn, stem=stem, folder="diagrams")
     shown = [str(p) for p in files.written if p.parent == files.root]
     if args.diagrams:
         shown.append(str(files.root / "diagrams") + "/")
@@ -670,12 +679,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 @contextmanager
 def _interrupts_noted() -> Iterator[None]:
     """SIGINT notes the interrupt before raising, and a ``KeyboardInterrupt`` swallowed by
-    a finaliser prints nothing: the run still ends with 130 and publishes no output."""
+    a finaliser prints nothing: the run still ends with 130 and publishes no output.
+
+    Once the run has published its outputs, a SIGINT is ignored: the command has
+    completed (its files are in place) and ends with its own exit code, not 130."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def on_sigint(signum: int, frame: FrameType | None) -> None:
+        if published():
+            return
         note_interrupt()
         raise KeyboardInterrupt
 
@@ -710,9 +724,11 @@ def entry() -> NoReturn:
     (or were never started) and the exit code already says which, so a signal in
     the interpreter's shutdown must not turn it into a "killed by SIGINT" status.
     After an interrupt the process leaves without finalising the interpreter.
+    SIGINT is ignored before :func:`main` installs its handler, so the handler it
+    restores on the way out is "ignore" and no moment is left uncovered.
     """
-    code = main()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    code = main()
     if code == EXIT_INTERRUPTED:
         # The interrupt may have landed inside a C extension's callback (matplotlib,
         # numpy); finalising the interpreter after that can abort it. Every output was

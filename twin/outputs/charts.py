@@ -51,16 +51,22 @@ _SERVICE_COLOURS = [
 
 def _svg(fig: Any) -> str:
     fig.tight_layout()
+    # tight_layout leaves a placeholder layout engine behind, and savefig runs a whole
+    # extra (unrendered) draw for any engine; the layout is done, so drop it
+    fig.set_layout_engine(None)
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata=_SVG_META)
     plt.close(fig)
     return buf.getvalue()
 
 
-def _hours_axis(ax: Any, horizon_h: float) -> None:
-    ax.set_xlim(0, horizon_h)
-    step = 24 if horizon_h > 72 else (6 if horizon_h > 12 else 1)
-    ax.set_xticks([t for t in range(0, int(horizon_h) + 1, step)])
+def _hours_axis(ax: Any, horizon_h: float, *, ticks: bool = True) -> None:
+    """Hours on the x axis; ``ticks=False`` on an axis sharing x with one that has them
+    (shared axes share limits and tick locators: setting them again redoes the work)."""
+    if ticks:
+        ax.set_xlim(0, horizon_h)
+        step = 24 if horizon_h > 72 else (6 if horizon_h > 12 else 1)
+        ax.set_xticks([t for t in range(0, int(horizon_h) + 1, step)])
     ax.grid(axis="x", color="#e6e6e6", linewidth=0.6)
     ax.spines[["top", "right"]].set_visible(False)
 
@@ -129,7 +135,7 @@ def scenario_chart_svg(timeline: Timeline) -> str:
                         label=name, gid=f"served-{level}-{name}")  # fmt: skip
             ax.set_ylim(-0.05, 1.08)
             ax.set_ylabel(f"served\n{level}")
-            _hours_axis(ax, data.horizon_h)
+            _hours_axis(ax, data.horizon_h, ticks=False)  # shares x with the first panel
         axes[-1][0].set_xlabel("hours after the scenario starts")
         if levels:
             axes[1][0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7,

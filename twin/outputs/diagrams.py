@@ -52,7 +52,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import matplotlib
-import PIL.Image  # noqa: F401 - loaded now, not at the first PNG: a Ctrl-C must never land in its initialisation
+import PIL.Image  # loaded now, not at the first PNG: a Ctrl-C must never land in its initialisation
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -83,12 +83,15 @@ from twin.outputs.regions import bundle_label, regions_layout, srlg_sharing
 __all__ = [
     "DPI",
     "VIEWS",
+    "DrawnView",
     "diagram_stem",
+    "draw_views",
     "render_view_figure",
     "render_view_png",
     "render_view_svg",
     "render_views",
     "scenario_slug",
+    "write_views",
 ]
 
 DPI = 100
@@ -105,7 +108,6 @@ _RC: dict[Any, Any] = {  # Any keys: matplotlib types them as a Literal of every
     "axes.unicode_minus": True,
 }
 _SVG_META = {"Date": None, "Creator": None, "Format": None, "Type": None}
-_PNG_META = {"Software": None}
 
 HEADER_H = 1.15  # inches above the drawing: title, subtitle, legend
 
@@ -156,6 +158,13 @@ class _Drawn:
 def _text(ax: Any, x: float, y: float, s: str, **kw: Any) -> Any:
     """Text that is never parsed as mathtext (names may contain ``$``)."""
     return ax.text(x, y, s, parse_math=False, **kw)
+
+
+def _add_patch(ax: Any, patch: Patch) -> None:
+    """Add a patch to a view. Not ``ax.add_patch``: that also grows the data limits,
+    measuring every box's path, for limits nothing reads — a view's are fixed
+    (:func:`_figure`), so autoscaling never runs. What is drawn is the same."""
+    ax.add_artist(patch)
 
 
 def _figure(layout: DiagramLayout) -> tuple[Figure, Any]:
@@ -263,7 +272,7 @@ def _draw_zones(
             zorder=0.1 * z.depth,
             gid=z.id,
         )
-        ax.add_patch(rect)
+        _add_patch(ax, rect)
         label = z.name if z.kind == "region" else f"{z.name} · {z.kind.replace('_', ' ')}"
         room = max(8, int((z.x1 - z.x0) / 0.055) - reserve.get((z.site, z.name), 0))
         label = label if len(label) <= room else label[: room - 1] + "…"
@@ -297,7 +306,7 @@ def _draw_node(
         zorder=3,
         gid=node.id,
     )
-    ax.add_patch(patch)
+    _add_patch(ax, patch)
     _text(
         ax, node.x + 0.07, node.y + 0.05, node.label, fontsize=7.5, va="top", ha="left",
         weight="bold", zorder=4, color="#202124",
@@ -398,7 +407,7 @@ def _draw_layered_edges(
             zorder=2 if not failed else 2.5,
             gid=f"edges-{side or 'shared'}{'-failed' if failed else ''}",
         )
-        ax.add_patch(patch)
+        _add_patch(ax, patch)
 
 
 def _mark(ax: Any, x: float, y: float, label: str, gid: str) -> None:
@@ -476,7 +485,8 @@ def _draw_folded(
         states = [overlay.states.get(m, "ok") if overlay else "ok" for m in stub.members]
         down = states.count("failed")
         state = "failed" if down == len(states) else ("ok" if set(states) == {"ok"} else "degraded")
-        ax.add_patch(
+        _add_patch(
+            ax,
             FancyBboxPatch(
                 (stub.x0, stub.y0), stub.x1 - stub.x0, stub.y1 - stub.y0,
                 boxstyle="round,pad=0,rounding_size=0.05", facecolor="#fafafa",
@@ -592,7 +602,8 @@ def _draw_regions(fleet: Fleet, overlay: Overlay | None, revision: str) -> tuple
         colour = colour_of[flagged[0]] if flagged else SIDE_COLOURS[""]
         colour = {"failed": STATE_EDGE_FAILED, "degraded": DEGRADED_LINE}.get(state, colour)
         path = _bridge(bundle.x0, bundle.x1, bundle.base, bundle.apex)
-        ax.add_patch(
+        _add_patch(
+            ax,
             PathPatch(
                 path, facecolor="none", edgecolor=colour, lw=2.4 if flagged else 1.4,
                 ls=(0, (4, 2)) if state != "ok" else "-", zorder=2, gid=bundle.id,
@@ -688,11 +699,10 @@ def render_view_svg(
     With a ``timeline``, a layered view folds the sites the scenario leaves alone
     to one line each unless ``fold_unaffected`` is False.
     """
-    with matplotlib.rc_context(_RC):
-        fig, drawn = _render(fleet, view, timeline, at_s, detail, revision, fold_unaffected)
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata=_SVG_META)
-    return _decorate_svg(buf.getvalue(), drawn)
+    options = _options(timeline, at_s, detail, revision, fold_unaffected)
+    svg = _rendered_once(fleet, view, ("svg",), options)["svg"]
+    assert isinstance(svg, str)
+    return svg
 
 
 def render_view_png(
@@ -707,11 +717,10 @@ def render_view_png(
     fold_unaffected: bool = True,
 ) -> bytes:
     """One view as PNG bytes (deterministic), e.g. to embed in the HTML report."""
-    with matplotlib.rc_context(_RC):
-        fig, _ = _render(fleet, view, timeline, at_s, detail, revision, fold_unaffected)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi, metadata=_PNG_META)
-    return buf.getvalue()
+    options = _options(timeline, at_s, detail, revision, fold_unaffected)
+    png = _rendered_once(fleet, view, ("png",), options, dpi=dpi)["png"]
+    assert isinstance(png, bytes)
+    return png
 
 
 def render_view_figure(
@@ -760,7 +769,8 @@ def render_views(
     ``out`` is a folder (the diagrams are published there together, all or nothing)
     or an :class:`twin.outputs.files.OutputSet` the caller commits with other files, in
     which case they go under ``folder`` inside it. ``stem`` defaults to the fleet name
-    (sanitised); the scenario slug is added when a ``timeline`` is overlaid.
+    (sanitised); the scenario slug is added when a ``timeline`` is overlaid. Each view
+    is drawn once and saved in every format.
     """
     if not isinstance(out, OutputSet):
         with OutputSet(out) as files:
@@ -777,24 +787,138 @@ def render_views(
                 folder=folder,
                 fold_unaffected=fold_unaffected,
             )
+    drawn = draw_views(
+        fleet,
+        views,
+        timeline=timeline,
+        at_s=at_s,
+        detail=detail,
+        revision=revision,
+        formats=formats,
+        fold_unaffected=fold_unaffected,
+    )
+    return write_views(fleet, out, drawn, stem=stem, folder=folder, timeline=timeline)
+
+
+@dataclass(frozen=True)
+class DrawnView:
+    """One view drawn once and saved in each format asked for (format → content, in
+    the order asked for): SVG text, PNG bytes."""
+
+    view: str
+    files: dict[str, str | bytes]
+
+    @property
+    def svg(self) -> str:
+        """The SVG text (the view was drawn with ``"svg"`` among its formats)."""
+        svg = self.files["svg"]
+        assert isinstance(svg, str)
+        return svg
+
+
+def draw_views(
+    fleet: Fleet,
+    views: Iterable[str] = VIEWS,
+    *,
+    timeline: Timeline | None = None,
+    at_s: float | None = None,
+    detail: int = 0,
+    revision: str = "",
+    formats: Sequence[str] = ("svg", "png"),
+    fold_unaffected: bool = True,
+) -> list[DrawnView]:
+    """Each view drawn once and saved in every format of ``formats``, in memory: what
+    :func:`write_views` publishes, and what the HTML report embeds as it is."""
     for fmt in formats:
         if fmt not in ("svg", "png"):
             raise ValueError(f"unknown diagram format {fmt!r} (svg, png)")
+    options = _options(timeline, at_s, detail, revision, fold_unaffected)
+    return [DrawnView(view, _rendered_once(fleet, view, formats, options)) for view in views]
+
+
+def write_views(
+    fleet: Fleet,
+    out: OutputSet,
+    drawn: Iterable[DrawnView],
+    *,
+    stem: str | None = None,
+    folder: str = "",
+    timeline: Timeline | None = None,
+) -> list[Path]:
+    """Stage views drawn by :func:`draw_views` in ``out`` as ``folder/<stem>-<view>
+    [-<scenario-slug>].<format>`` (``timeline``: the one they were drawn with); return
+    the paths they will have."""
     base = stem if stem is not None else scenario_slug(fleet.name)
     written: list[Path] = []
-    options: dict[str, Any] = {
+    for view in drawn:
+        name = diagram_stem(base, view.view, timeline)
+        for fmt, data in view.files.items():
+            written.append(out.write(Path(folder) / f"{name}.{fmt}", data))
+    return written
+
+
+def _options(
+    timeline: Timeline | None,
+    at_s: float | None,
+    detail: int,
+    revision: str,
+    fold_unaffected: bool,
+) -> dict[str, Any]:
+    return {
         "timeline": timeline,
         "at_s": at_s,
         "detail": detail,
         "revision": revision,
         "fold_unaffected": fold_unaffected,
     }
-    for view in views:
-        name = diagram_stem(base, view, timeline)
+
+
+def _rendered_once(
+    fleet: Fleet,
+    view: str,
+    formats: Sequence[str],
+    options: dict[str, Any],
+    dpi: int = DPI,
+) -> dict[str, str | bytes]:
+    """One view drawn once and saved in every format asked for: SVG text (decorated
+    with ids and classes) and PNG bytes, both deterministic."""
+    out: dict[str, str | bytes] = {}
+    with matplotlib.rc_context(_RC):
+        fig, drawn = _render(
+            fleet,
+            view,
+            options["timeline"],
+            options["at_s"],
+            options["detail"],
+            options["revision"],
+            options["fold_unaffected"],
+        )
         for fmt in formats:
             if fmt == "svg":
-                data: str | bytes = render_view_svg(fleet, view, **options)
+                text = io.StringIO()
+                fig.savefig(text, format="svg", metadata=_SVG_META)
+                out["svg"] = _decorate_svg(text.getvalue(), drawn)
             else:
-                data = render_view_png(fleet, view, **options)
-            written.append(out.write(Path(folder) / f"{name}.{fmt}", data))
-    return written
+                out["png"] = _png(fig, dpi)
+    return out
+
+
+def _png(fig: Figure, dpi: int) -> bytes:
+    """PNG bytes of a drawn view: the pixels matplotlib's PNG writer would store, but as
+    RGB when every pixel is opaque (a view's background is white) — the same picture,
+    a tenth smaller and faster to compress than with an alpha channel that says
+    nothing. No metadata but the resolution (no software version: deterministic)."""
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # every view is drawn on one (_figure)
+    shown_at = fig.dpi
+    fig.set_dpi(dpi)
+    try:
+        rgba, size = canvas.print_to_buffer()
+    finally:
+        fig.set_dpi(shown_at)
+    image = PIL.Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1)
+    if image.getchannel("A").getextrema() == (255, 255):
+        image = image.convert("RGB")
+    buf = io.BytesIO()
+    image.save(buf, format="png", dpi=(dpi, dpi))
+    return buf.getvalue()

@@ -3,7 +3,8 @@ one pull-request comment."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from twin.analysis.timeline import Timeline, simulate
 from twin.model import Fleet
@@ -12,6 +13,9 @@ from twin.outputs.layout import VIEWS
 from twin.outputs.mermaid import blast_radius_mermaid
 from twin.outputs.render import render_html, render_markdown
 from twin.outputs.report import Report
+
+if TYPE_CHECKING:  # matplotlib is imported only by the HTML report, when it is drawn
+    from twin.outputs.diagrams import DrawnView
 
 __all__ = ["diff_markdown", "html_report", "markdown_report"]
 
@@ -77,12 +81,17 @@ def report_charts(report: Report) -> dict[str, Any]:
     return charts
 
 
-def html_report(fleet: Fleet, report: Report) -> str:
-    """The self-contained HTML report, architecture views and overlays embedded."""
+def html_report(fleet: Fleet, report: Report, drawn: Sequence[DrawnView] = ()) -> str:
+    """The self-contained HTML report, architecture views and overlays embedded.
+
+    ``drawn``: architecture views already drawn (by
+    :func:`twin.outputs.diagrams.draw_views`, as SVG), embedded as they are rather
+    than drawn again — the report's ``diagrams/`` files, say.
+    """
     from twin.outputs.figures import report_figures
 
     views = VIEWS if (report.tier or report.contingency) else ()
-    figures = report_figures(fleet, report.timelines, views=views)
+    figures = report_figures(fleet, report.timelines, views=views, drawn=drawn)
     charts = report_charts(report)
     return render_html("report.html.j2", report=report, figures=figures, charts=charts)
 

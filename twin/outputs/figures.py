@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from twin.analysis.timeline import Timeline
 from twin.model import Fleet
-from twin.outputs.diagrams import VIEWS, render_view_svg
+from twin.outputs.diagrams import VIEWS, DrawnView, render_view_svg
 from twin.outputs.mermaid import blast_radius_mermaid
 
 __all__ = ["MAX_OVERLAYS", "Figure", "overlay_timelines", "report_figures", "worst_mermaid"]
@@ -32,8 +32,11 @@ class Figure:
 
 
 def _svg(fleet: Fleet, view: str, timeline: Timeline | None, revision: str) -> str:
-    data = render_view_svg(fleet, view, timeline=timeline, revision=revision).encode("utf-8")
-    return "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
+    return _data_uri(render_view_svg(fleet, view, timeline=timeline, revision=revision))
+
+
+def _data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
 def _severity(timeline: Timeline) -> tuple[int, float, int]:
@@ -55,10 +58,22 @@ def report_figures(
     views: Sequence[str] = VIEWS,
     revision: str = "",
     limit: int = MAX_OVERLAYS,
+    drawn: Sequence[DrawnView] = (),
 ) -> dict[str, list[Figure]]:
-    """Figures keyed by scenario name; ``""`` holds the plain architecture views."""
+    """Figures keyed by scenario name; ``""`` holds the plain architecture views.
+
+    ``drawn``: plain views already drawn (with the same ``revision``, SVG among their
+    formats), embedded byte for byte as they are instead of being drawn again.
+    """
+    svgs = {d.view: d.svg for d in drawn}
     figures: dict[str, list[Figure]] = {
-        "": [Figure(_svg(fleet, v, None, revision), f"{fleet.name}: {v} view") for v in views]
+        "": [
+            Figure(
+                _data_uri(svgs[v]) if v in svgs else _svg(fleet, v, None, revision),
+                f"{fleet.name}: {v} view",
+            )
+            for v in views
+        ]
     }
     overlay_views = ["power", "regions"] if len(fleet.sites) > 1 else ["power"]
     for timeline in overlay_timelines(timelines, limit):

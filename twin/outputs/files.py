@@ -11,6 +11,13 @@ Interrupts: the command line's SIGINT handler calls :func:`note_interrupt` befor
 raising ``KeyboardInterrupt``. A ``KeyboardInterrupt`` can be swallowed where Python
 cannot propagate it (a finaliser prints "Exception ignored" and carries on), so a
 set checks :func:`interrupted` before it commits and refuses to publish.
+
+Publication is the point of no return. A SIGINT that arrives while files are moved
+into place is held; once they are in place it is dropped (the run completed, and
+:func:`published` tells the command line's handler to ignore any later one), and
+only when the move failed is it delivered. So a run either publishes and ends with
+its own exit code, or publishes nothing and ends interrupted — never "interrupted"
+with its outputs in place.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 
 from twin.errors import OutputError
 
@@ -33,12 +40,14 @@ __all__ = [
     "emit",
     "interrupted",
     "note_interrupt",
+    "published",
     "reset_interrupt",
     "write_atomic",
 ]
 
 _STAGING_PREFIX = ".dctwin-staging-"
 _interrupt = threading.Event()
+_published = threading.Event()
 
 
 def note_interrupt() -> None:
@@ -47,8 +56,18 @@ def note_interrupt() -> None:
 
 
 def reset_interrupt() -> None:
-    """Forget an earlier interrupt (a new command starts)."""
+    """Forget an earlier interrupt and publication (a new command starts)."""
     _interrupt.clear()
+    _published.clear()
+
+
+def published() -> bool:
+    """Whether the run has published an output (a set of files or a single file).
+
+    The run's outcome is then settled: its outputs are in place and cannot be taken
+    back, so an interrupt arriving afterwards must not report it as interrupted.
+    """
+    return _published.is_set()
 
 
 def interrupted() -> bool:
@@ -82,8 +101,10 @@ def write_atomic(path: str | Path, content: str | bytes) -> Path:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         _check_interrupt()
-        os.replace(tmp, target)
-        tmp = None
+        with _sigint_deferred() as publication:
+            os.replace(tmp, target)
+            tmp = None
+            publication.done()
     except OSError as error:
         raise OutputError(target, _reason(error)) from None
     finally:
@@ -107,20 +128,50 @@ def emit(content: str, out: str | None) -> None:
         write_atomic(out, content)
 
 
+class _Publication:
+    """What :func:`_sigint_deferred` needs to know: did the files reach their place?"""
+
+    def __init__(self) -> None:
+        self.complete = False
+
+    def done(self) -> None:
+        """The outputs are in place: from here on an interrupt changes nothing."""
+        self.complete = True
+        _published.set()
+
+
 @contextmanager
-def _sigint_deferred() -> Iterator[None]:
+def _sigint_deferred() -> Iterator[_Publication]:
     """Hold SIGINT back while files are moved into place (a short, bounded step), so an
-    interrupt cannot leave half of a set published. It is delivered right after."""
-    blockable = threading.current_thread() is threading.main_thread() and hasattr(
-        signal, "pthread_sigmask"
-    )
-    if blockable:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    interrupt cannot leave half of a set published.
+
+    The body calls ``done()`` on what this yields once everything is in place. A SIGINT
+    held meanwhile is then dropped: the outputs are published, the command completed,
+    and reporting it as interrupted would be false. Without ``done()`` (the move
+    failed, nothing is published) the held SIGINT is delivered on the way out.
+
+    Python runs signal handlers in the main thread only, between bytecodes; the
+    handler is swapped for one that merely records the signal, so no
+    ``KeyboardInterrupt`` can be raised anywhere inside, even between the rename and
+    ``done()``. Elsewhere than the main thread the handler cannot be swapped (and a
+    SIGINT interrupts the main thread, not this one).
+    """
+    publication = _Publication()
+    if threading.current_thread() is not threading.main_thread():
+        yield publication
+        return
+    held: list[int] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        held.append(signum)
+
+    previous = signal.signal(signal.SIGINT, hold)
     try:
-        yield
+        yield publication
     finally:
-        if blockable:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+        if held and not publication.complete:
+            signal.raise_signal(signal.SIGINT)  # to the handler it was held from
 
 
 class OutputSet:
@@ -219,15 +270,16 @@ class OutputSet:
 
     def _commit(self) -> None:
         assert self._staging is not None
-        with _sigint_deferred():
+        with _sigint_deferred() as publication:
             if self._top is not None:
                 try:
                     os.rename(self._staging, self._top)
                 except OSError as error:
                     raise OutputError(self.root, _reason(error)) from None
                 self._staging = None
-                return
-            self._move_in()
+            else:
+                self._move_in()
+            publication.done()
 
     def _move_in(self) -> None:
         assert self._staging is not None
