@@ -210,8 +210,9 @@ def contingency_table(report: Report, width: Width | None = None) -> str:
         lines.append(
             width.prose(
                 f"{t3.sampled:,} of {t3.total:,} triples sampled (seed {t3.seed}): "
-                f"{t3.critical_found:,} critical triples, {t3.with_critical_pair:,} hold a "
-                f"critical pair; about {count:,.0f} critical triples in all (95 % interval "
+                f"{counted(t3.critical_found, 'critical triple')}, "
+                f"{t3.with_critical_pair:,} {'holds' if t3.with_critical_pair == 1 else 'hold'} "
+                f"a critical pair; about {count:,.0f} critical triples in all (95 % interval "
                 f"{low:,.0f}–{high:,.0f})" + (":" if t3.critical else "")
             )
         )
