@@ -674,13 +674,14 @@ def test_stack_outputs_carry_the_twin_headline(stack: str, program_runs) -> None
 
 
 def _alias_urns(registration: Registration) -> set[str]:
-    """The URNs the aliases of a registration stand for (parent URN given as a string)."""
+    """The URNs the aliases of a registration stand for: each alias is a whole URN, of
+    this resource's type and name."""
     out = set()
     assert registration.opts is not None
     for alias in registration.opts.aliases or []:
-        assert isinstance(alias, pulumi.Alias) and isinstance(alias.parent, str)
-        stack_project, chain = alias.parent.rsplit("::", 2)[0], alias.parent.split("::")[2]
-        out.add(f"{stack_project}::{chain}${registration.type}::{registration.name}")
+        assert isinstance(alias, str) and alias.startswith("urn:pulumi:"), alias
+        assert alias.endswith(f"${registration.type}::{registration.name}"), alias
+        out.add(alias)
     return out
 
 

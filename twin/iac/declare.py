@@ -21,7 +21,7 @@ resource declares its children with itself as their parent (so options such as
 ``protect`` and ``transformations`` are inherited) and calls ``register_outputs``
 after them. A URN carries the *types* of its parents, so a component or zone moved
 to a zone nested at another depth would get a new URN and preview as delete +
-create: every zone and component carries aliases for the other depths
+create: every zone and component carries aliases (whole URNs) for the other depths
 (:data:`ALIAS_DEPTHS`), so such a move is an update. Inputs and outputs share one
 naming style, camelCase (:mod:`twin.model.naming`); each resource also registers its
 inputs among its outputs, because a stack policy reads resources' outputs.
@@ -127,26 +127,27 @@ _SITE_CHAIN = f"{FLEET_TYPE}${REGION_TYPE}${SITE_TYPE}"
 # --------------------------------------------------------------------------- resources
 
 
-def _child_options(parent: pulumi.Resource, aliases: list[pulumi.Alias] | None = None) -> Any:
-    return pulumi.ResourceOptions(parent=parent, aliases=aliases or None)
+def _child_options(parent: pulumi.Resource, aliases: list[str] | None = None) -> Any:
+    return pulumi.ResourceOptions(parent=parent, aliases=list(aliases) if aliases else None)
 
 
-def _depth_aliases(type_token: str, name: str, depth: int) -> list[pulumi.Alias]:
-    """Aliases for ``name`` under a zone at every other depth up to :data:`ALIAS_DEPTHS`.
+def _depth_aliases(type_token: str, name: str, depth: int) -> list[str]:
+    """The URNs ``name`` would have under a zone at every other depth up to
+    :data:`ALIAS_DEPTHS`, as aliases.
 
-    A URN names the types of its parents, not their names, so the URN it would have
-    had under any zone at depth ``d`` is fixed by ``d`` alone; the alias names a parent
-    URN of that shape. ``depth`` is the number of zones above the resource.
+    A URN names the types of its parents, not their names, so the URN a resource would
+    have under any zone at depth ``d`` is fixed by ``d`` alone: each alias is that whole
+    URN, a string, which the SDK passes through as it is (an :class:`pulumi.Alias` with a
+    parent would be resolved through several ``Output`` s per alias). ``depth`` is the
+    number of zones above the resource.
     """
-    stack, project = pulumi.get_stack(), pulumi.get_project()
-    aliases = []
-    for d in range(0, ALIAS_DEPTHS + 1):
-        if d == depth or (type_token != ZONE_TYPE and d == 0):
-            continue  # the current place; a component always sits in a zone
-        chain = _SITE_CHAIN + f"${ZONE_TYPE}" * d
-        parent_urn = f"urn:pulumi:{stack}::{project}::{chain}::alias-parent"
-        aliases.append(pulumi.Alias(parent=parent_urn))
-    return aliases
+    prefix = f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{_SITE_CHAIN}"
+    return [
+        f"{prefix}{f'${ZONE_TYPE}' * d}${type_token}::{name}"
+        for d in range(0, ALIAS_DEPTHS + 1)
+        # the current place; a component always sits in a zone
+        if d != depth and (type_token == ZONE_TYPE or d > 0)
+    ]
 
 
 class _ModelResource(pulumi.ComponentResource):
