@@ -23,12 +23,15 @@ after them. A URN carries the *types* of its parents, so a component or zone mov
 to a zone nested at another depth would get a new URN and preview as delete +
 create: every zone and component carries aliases (whole URNs) for the other depths
 (:data:`ALIAS_DEPTHS`), so such a move is an update. Inputs and outputs share one
-naming style, camelCase (:mod:`twin.model.naming`); each resource also registers its
-inputs among its outputs, because a stack policy reads resources' outputs.
+naming style, camelCase (:mod:`twin.model.naming`).
 
-Every resource passes its declared attributes as inputs, so ``pulumi preview``
-shows a change to a feed, a capacity or a surge as a diff on that resource. A
-component's requirement groups carry the *names* of its suppliers. Replicas are
+Every resource has one input, ``spec``: its declared attributes as JSON text
+(:mod:`twin.iac.spec`), so ``pulumi preview --diff`` shows a change to a feed, a
+capacity or a surge as a ``(json)`` diff of that resource's ``spec``; ``inputs`` on the
+resource object holds the same as a plain dict. Each resource registers ``spec`` among
+its outputs too, because a stack policy reads resources' outputs. One text rather than an
+input per attribute is what keeps declaring a fleet cheap (``benchmarks/bench_pulumi.py``).
+A component's requirement groups carry the *names* of its suppliers. Replicas are
 inputs of their service rather than child resources: a replica has no name of its
 own in the model, so as a child it would be named by its position and inserting one
 replica would show as every later replica being replaced; as an input it is one
@@ -52,6 +55,7 @@ import pulumi
 from twin.analysis.headline import headline
 from twin.analysis.redundancy import battery_separation, row_feeds
 from twin.errors import DefinitionError, UsageError
+from twin.iac.spec import SPEC_KEY, spec_inputs, spec_props
 from twin.model import AnyComponent, Fleet, Region, Service, Site, Zone
 from twin.model.documents import load_fleet
 from twin.model.naming import (
@@ -85,6 +89,7 @@ __all__ = [
     "REGION_TYPE",
     "SERVICE_TYPE",
     "SITE_TYPE",
+    "SPEC_KEY",
     "ZONE_TYPE",
     "DeclaredFleet",
     "EquipmentArgs",
@@ -110,6 +115,8 @@ __all__ = [
     "overrides_from_config",
     "requirement_inputs",
     "service_inputs",
+    "spec_inputs",
+    "spec_props",
     "zone_inputs",
     "zone_resource_name",
 ]
@@ -151,31 +158,37 @@ def _depth_aliases(type_token: str, name: str, depth: int) -> list[str]:
 
 
 class _ModelResource(pulumi.ComponentResource):
-    """A component resource whose inputs are a model object's declared attributes.
+    """A component resource whose one input, ``spec``, is a model object's inputs as JSON.
 
-    Each input key also becomes an ``Output`` attribute of the resource (the SDK does
-    that for every input), so ``resource.requires`` or ``resource.surges`` can be read
-    in tests. The model object itself is kept as :attr:`spec`; :meth:`finish` registers
-    the outputs once the resource's children are declared.
+    ``inputs`` keeps those inputs as a plain dict (the declared attributes in camelCase,
+    the suppliers' names, what the twin derived under ``twin``), known at declaration
+    and readable without an ``Output``; ``spec`` is the ``Output[str]`` the SDK makes of
+    the registered input (:mod:`twin.iac.spec`); ``model`` is the model object itself.
+    :meth:`finish` registers ``spec`` (and any extra outputs) as the resource's outputs
+    once its children are declared.
     """
 
-    spec: Any
+    model: Any
+    inputs: dict[str, Any]
+    spec: pulumi.Output[str]
 
     def __init__(
         self,
         type_token: str,
         name: str,
         inputs: Mapping[str, Any],
-        spec: Any,
+        model: Any,
         opts: pulumi.ResourceOptions | None,
     ) -> None:
-        super().__init__(type_token, name, dict(inputs), opts)
-        self.spec = spec
-        self._inputs = dict(inputs)
+        props = spec_props(inputs)
+        super().__init__(type_token, name, props, opts)
+        self.model = model
+        self.inputs = dict(inputs)
+        self._props = props
 
     def finish(self, outputs: Mapping[str, Any] | None = None) -> None:
-        """Register the outputs (the inputs and ``outputs``): call after the children."""
-        self.register_outputs({**self._inputs, **dict(outputs or {})})
+        """Register the outputs (``spec`` and ``outputs``): call after the children."""
+        self.register_outputs({**self._props, **dict(outputs or {})})
 
 
 @dataclass(frozen=True)
@@ -348,12 +361,11 @@ class RegionResource(_ModelResource):
     def __init__(self, name: str, args: RegionArgs, opts: pulumi.ResourceOptions | None = None):
         inputs = model_inputs(args.region, exclude={"name"})
         super().__init__(REGION_TYPE, name, inputs, args.region, opts)
-        self.sites = {
-            site.name: SiteResource(
+        self.sites: dict[str, SiteResource] = {}
+        for site in args.sites:  # a loop, not a comprehension: one frame less per child
+            self.sites[site.name] = SiteResource(
                 site.name, SiteArgs(site, args.derived, args.taken), _child_options(self)
             )
-            for site in args.sites
-        }
         self.finish({"sites": [site.name for site in args.sites]})
 
 
@@ -392,18 +404,18 @@ class FleetResource(_ModelResource):
             sites_in.setdefault(site.region, []).append(site)
         derived = derived_inputs(fleet)
         taken = frozenset(component_names(fleet))
-        self.regions = {
-            region.name: RegionResource(
+        self.regions: dict[str, RegionResource] = {}
+        for region in fleet.regions:  # loops, not comprehensions: one frame less per child
+            self.regions[region.name] = RegionResource(
                 region.name,
                 RegionArgs(region, sites_in.get(region.name, []), derived, taken),
                 _child_options(self),
             )
-            for region in fleet.regions
-        }
-        self.services = {
-            service.name: ServiceResource(service.name, ServiceArgs(service), _child_options(self))
-            for service in fleet.services
-        }
+        self.services: dict[str, ServiceResource] = {}
+        for service in fleet.services:
+            self.services[service.name] = ServiceResource(
+                service.name, ServiceArgs(service), _child_options(self)
+            )
         self.finish(args.outputs)
 
 
