@@ -26,11 +26,10 @@ create: every zone and component carries aliases (whole URNs) for the other dept
 naming style, camelCase (:mod:`twin.model.naming`).
 
 Every resource has one input, ``spec``: its declared attributes as JSON text
-(:mod:`twin.iac.spec`), so ``pulumi preview --diff`` shows a change to a feed, a
-capacity or a surge as a ``(json)`` diff of that resource's ``spec``; ``inputs`` on the
-resource object holds the same as a plain dict. Each resource registers ``spec`` among
-its outputs too, because a stack policy reads resources' outputs. One text rather than an
-input per attribute is what keeps declaring a fleet cheap (``benchmarks/bench_pulumi.py``).
+(:mod:`twin.iac.spec`; one text, not an input per attribute, keeps declaring cheap), so
+``pulumi preview --diff`` shows a change to a feed, a capacity or a surge as a ``(json)``
+diff of that resource's ``spec``. It registers ``spec`` as an output too: a stack policy
+reads resources' outputs.
 A component's requirement groups carry the *names* of its suppliers. Replicas are
 inputs of their service rather than child resources: a replica has no name of its
 own in the model, so as a child it would be named by its position and inserting one
@@ -55,7 +54,7 @@ import pulumi
 from twin.analysis.headline import headline
 from twin.analysis.redundancy import battery_separation, row_feeds
 from twin.errors import DefinitionError, UsageError
-from twin.iac.spec import SPEC_KEY, spec_inputs, spec_props
+from twin.iac.spec import spec_props
 from twin.model import AnyComponent, Fleet, Region, Service, Site, Zone
 from twin.model.documents import load_fleet
 from twin.model.naming import (
@@ -89,7 +88,6 @@ __all__ = [
     "REGION_TYPE",
     "SERVICE_TYPE",
     "SITE_TYPE",
-    "SPEC_KEY",
     "ZONE_TYPE",
     "DeclaredFleet",
     "EquipmentArgs",
@@ -115,8 +113,6 @@ __all__ = [
     "overrides_from_config",
     "requirement_inputs",
     "service_inputs",
-    "spec_inputs",
-    "spec_props",
     "zone_inputs",
     "zone_resource_name",
 ]
@@ -139,14 +135,11 @@ def _child_options(parent: pulumi.Resource, aliases: list[str] | None = None) ->
 
 
 def _depth_aliases(type_token: str, name: str, depth: int) -> list[str]:
-    """The URNs ``name`` would have under a zone at every other depth up to
-    :data:`ALIAS_DEPTHS`, as aliases.
+    """The URNs ``name`` would have under a zone at each other depth up to :data:`ALIAS_DEPTHS`.
 
-    A URN names the types of its parents, not their names, so the URN a resource would
-    have under any zone at depth ``d`` is fixed by ``d`` alone: each alias is that whole
-    URN, a string, which the SDK passes through as it is (an :class:`pulumi.Alias` with a
-    parent would be resolved through several ``Output`` s per alias). ``depth`` is the
-    number of zones above the resource.
+    A URN names the types of its parents, not their names, so the URN under any zone at
+    depth ``d`` (zones above the resource) is fixed by ``d`` alone. Whole URN strings: the
+    SDK resolves a :class:`pulumi.Alias` with a parent through several ``Output`` s.
     """
     prefix = f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{_SITE_CHAIN}"
     return [
@@ -160,12 +153,9 @@ def _depth_aliases(type_token: str, name: str, depth: int) -> list[str]:
 class _ModelResource(pulumi.ComponentResource):
     """A component resource whose one input, ``spec``, is a model object's inputs as JSON.
 
-    ``inputs`` keeps those inputs as a plain dict (the declared attributes in camelCase,
-    the suppliers' names, what the twin derived under ``twin``), known at declaration
-    and readable without an ``Output``; ``spec`` is the ``Output[str]`` the SDK makes of
-    the registered input (:mod:`twin.iac.spec`); ``model`` is the model object itself.
-    :meth:`finish` registers ``spec`` (and any extra outputs) as the resource's outputs
-    once its children are declared.
+    ``inputs`` holds those inputs as a plain dict, ``spec`` is the ``Output[str]`` the SDK
+    makes of the input (:mod:`twin.iac.spec`), ``model`` the model object. :meth:`finish`
+    registers ``spec`` (and any extra outputs) as outputs once the children are declared.
     """
 
     model: Any
@@ -405,17 +395,16 @@ class FleetResource(_ModelResource):
         derived = derived_inputs(fleet)
         taken = frozenset(component_names(fleet))
         self.regions: dict[str, RegionResource] = {}
-        for region in fleet.regions:  # loops, not comprehensions: one frame less per child
+        for region in fleet.regions:  # a loop, not a comprehension: one frame less per child
             self.regions[region.name] = RegionResource(
                 region.name,
                 RegionArgs(region, sites_in.get(region.name, []), derived, taken),
                 _child_options(self),
             )
-        self.services: dict[str, ServiceResource] = {}
-        for service in fleet.services:
-            self.services[service.name] = ServiceResource(
-                service.name, ServiceArgs(service), _child_options(self)
-            )
+        self.services = {
+            service.name: ServiceResource(service.name, ServiceArgs(service), _child_options(self))
+            for service in fleet.services
+        }
         self.finish(args.outputs)
 
 
