@@ -4,7 +4,8 @@ Each resource policy fires on a violating resource and stays quiet on a complian
 the stack policy rebuilds the fleet from the resources and names its single points of
 failure. The arguments are built with pulumi_policy's own classes, from the inputs
 :mod:`twin.iac.declare` registers (:func:`twin.model.naming.fleet_resources` plus
-:func:`twin.iac.declare.derived_inputs`).
+:func:`twin.iac.declare.derived_inputs`), in the shape it registers them: one JSON text,
+``spec`` (:func:`twin.iac.spec.spec_props`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from twin.iac.policies import (
     validate_service,
     validate_stack,
 )
+from twin.iac.spec import SPEC_KEY, spec_inputs, spec_props
 from twin.model import Fleet
 from twin.model.naming import ResourceSpec, fleet_resources
 from twin.sources import build_stack
@@ -64,8 +66,9 @@ def options() -> PolicyResourceOptions:
 
 
 def props(fleet: Fleet, spec: ResourceSpec) -> dict[str, Any]:
+    """The properties a policy is given for ``spec``: its inputs as ``spec`` JSON text."""
     derived = derived_inputs(fleet).get(spec.name)
-    return {**spec.inputs, **({DERIVED_KEY: derived} if derived else {})}
+    return spec_props({**spec.inputs, **({DERIVED_KEY: derived} if derived else {})})
 
 
 def urn(spec: ResourceSpec) -> str:
@@ -207,9 +210,36 @@ def test_stack_policy_reports_resources_that_are_not_a_fleet() -> None:
     args = stack_args(mini())
     for resource in args.resources:
         if resource.resource_type == "dctwin:power:RackRow":
-            resource.props = {**resource.props, "racks": -1}
+            resource.props = spec_props({**spec_inputs(resource.props), "racks": -1})
     found = violations(validate_stack, args)
     assert len(found) == 1 and "do not make a valid fleet" in found[0][0]
+
+
+def test_policies_read_decoded_inputs_too() -> None:
+    """Properties without a ``spec`` text (decoded already, or recorded by an older
+    program) are read as they are: the same violations are found."""
+    fleet = mini(UPS_SYSTEMS={"ab": 2})
+    args = resource_args(fleet, "mini-row-1")
+    flat = ResourceValidationArgs(
+        args.resource_type, spec_inputs(args.props), args.urn, args.name, options(), None, None
+    )
+    assert violations(validate_rack_row, flat) == violations(validate_rack_row, args) != []
+    broken = stack_args(mini(SUBSTATIONS=["substation-1"]))
+    for resource in broken.resources:
+        resource.props = spec_inputs(resource.props)
+    assert [m for m, _ in violations(validate_stack, broken)] == [
+        m for m, _ in violations(validate_stack, stack_args(mini(SUBSTATIONS=["substation-1"])))
+    ]
+
+
+def test_stack_policy_is_not_applicable_while_specs_are_unknown() -> None:
+    """In a preview an output may be unknown: no ``spec`` text, so no verdict yet."""
+    args = stack_args(mini())
+    for resource in args.resources:
+        resource.props = {SPEC_KEY: None}
+    skipped: list[str] = []
+    args.not_applicable = skipped.append  # type: ignore[method-assign]
+    assert violations(validate_stack, args) == [] and len(skipped) == 1
 
 
 @pytest.mark.parametrize("stack", ["lab", "pangyo-2022"])

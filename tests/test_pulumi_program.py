@@ -35,9 +35,10 @@ from hypothesis import HealthCheck, given, settings
 
 from tests.strategies import fleets
 from twin.iac.declare import DeclaredFleet, declare_fleet, zone_resource_name
+from twin.iac.spec import SPEC_KEY, spec_inputs, spec_props
 from twin.model import Fleet
 from twin.model.documents import dump_fleet
-from twin.model.naming import camel
+from twin.model.naming import DERIVED_KEY, camel, fleet_resources, resource_key
 from twin.sources import apply_overrides, build_stack
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -56,13 +57,19 @@ MOCKS_SEEN: list[pulumi.runtime.MockResourceArgs] = []
 
 
 class Registration(NamedTuple):
-    """One resource registration as the mock engine saw it."""
+    """One resource registration as the mock engine saw it.
+
+    ``props`` are the properties as registered (one JSON text, ``spec``); ``inputs`` are
+    the resource's inputs decoded from them (:func:`twin.iac.spec.spec_inputs`), as the
+    policy pack reads them.
+    """
 
     type: str
     name: str
     urn: str
     parent: str
     inputs: dict[str, Any]
+    props: dict[str, Any]
     opts: pulumi.ResourceOptions | None = None
 
 
@@ -154,14 +161,15 @@ def run_under_mocks(
     start = time.perf_counter()
     pulumi.runtime.test(body)()
     seconds = time.perf_counter() - start
-    inputs = {(a.typ, a.name): a.inputs for a in mocks.created}
+    props = {(a.typ, a.name): a.inputs for a in mocks.created}
     registrations = [
         Registration(
             type_,
             name,
             urns[id(resource)],
             urns.get(id(opts.parent), "") if opts.parent is not None else "",
-            inputs[type_, name],
+            spec_inputs(props[type_, name]),
+            props[type_, name],
             opts,
         )
         for resource, type_, name, opts in spy.seen
@@ -482,6 +490,63 @@ def test_consumer_inputs_name_their_suppliers(stack: str, program_runs) -> None:
     assert consumers > 0, "no component with suppliers: the test checked nothing"
 
 
+@pytest.mark.parametrize("stack", [HAND, "lab", "ansan"])
+def test_each_resource_has_one_json_input_spec_with_the_model_inputs(
+    stack: str, program_runs
+) -> None:
+    """One input per resource, ``spec``: JSON text of exactly the inputs the resilience
+    diff and the policy tests build (:func:`twin.model.naming.fleet_resources`), plus what
+    the twin derived, under ``twin``, on rack rows and battery strings only."""
+    case, run = program_runs(stack)
+    specs = fleet_resources(case.expected)
+    assert len(specs) == len(run.registrations)
+    derived_on = set()
+    for r in run.registrations:
+        assert set(r.props) == {SPEC_KEY} and isinstance(r.props[SPEC_KEY], str), r.name
+        assert json.loads(r.props[SPEC_KEY]) == r.inputs, r.name
+        model_inputs = {k: v for k, v in r.inputs.items() if k != DERIVED_KEY}
+        assert model_inputs == specs[resource_key(r.type, r.name)].inputs, r.name
+        if DERIVED_KEY in r.inputs:
+            derived_on.add(r.type)
+    assert derived_on <= {"dctwin:power:RackRow", "dctwin:power:Battery"}
+    assert "dctwin:power:RackRow" in derived_on
+
+
+def test_each_resource_registers_its_spec_as_its_outputs(
+    pulumi_runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stack policy reads outputs: every resource registers its ``spec`` among them,
+    once, after its children; the root adds the headline, a site its totals."""
+    registered: list[tuple[pulumi.ComponentResource, dict[str, Any]]] = []
+    original = pulumi.ComponentResource.register_outputs
+
+    def spy(self: pulumi.ComponentResource, outputs: Any) -> None:
+        registered.append((self, dict(outputs)))
+        original(self, outputs)
+
+    monkeypatch.setattr(pulumi.ComponentResource, "register_outputs", spy)
+    run = run_under_mocks(lambda: {"declared": declare_fleet(small_fleet())}, "hand", {})
+    declared: DeclaredFleet = run.namespace["declared"]
+    ours = {id(resource) for resource in declared.resources()}
+    registered = [(resource, outputs) for resource, outputs in registered if id(resource) in ours]
+    by_resource = {id(resource): outputs for resource, outputs in registered}
+    assert len(by_resource) == len(registered) == len(declared)
+    registered_specs = sorted(r.props[SPEC_KEY] for r in run.registrations)
+    assert sorted(o[SPEC_KEY] for o in by_resource.values()) == registered_specs
+    for resource in declared.resources():
+        assert by_resource[id(resource)][SPEC_KEY] == spec_props(resource.inputs)[SPEC_KEY]
+    root = by_resource[id(declared.root)]
+    assert root["fleet"] == "hand-fleet" and "singlePointsOfFailure" in root
+    assert by_resource[id(declared.sites["alpha"])]["servers"] == 201 + 202 + 203
+    order = [id(resource) for resource, _ in registered]
+    for component in declared.components.values():  # a zone finishes after its contents
+        zone = declared.zones[
+            zone_resource_name(component.inputs["site"], component.inputs["zone"])
+        ]
+        assert order.index(id(zone)) > order.index(id(component))
+    assert order.index(id(declared.root)) == len(order) - 1
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fleet=fleets())
 def test_any_valid_fleet_is_declared_once_under_its_containers(fleet: Fleet) -> None:
@@ -612,21 +677,24 @@ def test_nested_zone_is_parented_to_its_enclosing_zone(pulumi_runtime) -> None:
 
 
 def test_resource_outputs_resolve_to_supplier_names(pulumi_runtime) -> None:
-    """The pulumi/examples idiom: assert inside ``Output.all(urn, prop).apply``."""
+    """The pulumi/examples idiom: assert inside ``Output.all(urn, prop).apply``; the
+    resource's ``spec`` output is its inputs as JSON text."""
     checked: list[str] = []
 
     def program() -> pulumi.Output[Any]:
         declared = declare_fleet(small_fleet())
         row = declared.components["alpha-row-1"]
+        power = row.inputs["requires"][0]  # known at declaration, no Output needed
+        assert power["suppliers"] == ["alpha-pdu-a", "alpha-pdu-b"]
 
         def check(args: list[Any]) -> None:
-            urn, requires = args
-            suppliers = [group["suppliers"] for group in requires]
+            urn, spec = args
+            suppliers = [group["suppliers"] for group in json.loads(spec)["requires"]]
             assert suppliers == [["alpha-pdu-a", "alpha-pdu-b"], ["alpha-crah-1", "alpha-crah-2"],
                                  ["alpha-leaf"]], f"{urn}: suppliers {suppliers}"  # fmt: skip
             checked.append(urn)
 
-        return pulumi.Output.all(row.urn, row.requires).apply(check)
+        return pulumi.Output.all(row.urn, row.spec).apply(check)
 
     start_mocks("hand")
     pulumi.runtime.test(program)()
@@ -640,10 +708,10 @@ def test_a_failing_assertion_inside_apply_fails_the_test(pulumi_runtime) -> None
         declared = declare_fleet(small_fleet())
         ups = declared.components["alpha-ups-a"]
 
-        def check(capacity: float) -> None:
-            assert capacity == 1.0, "deliberately false"
+        def check(spec: str) -> None:
+            assert json.loads(spec)["capacityKw"] == 1.0, "deliberately false"
 
-        return ups.capacityKw.apply(check)
+        return ups.spec.apply(check)
 
     start_mocks("hand")
     with pytest.raises(AssertionError, match="deliberately false"):
@@ -674,13 +742,14 @@ def test_stack_outputs_carry_the_twin_headline(stack: str, program_runs) -> None
 
 
 def _alias_urns(registration: Registration) -> set[str]:
-    """The URNs the aliases of a registration stand for (parent URN given as a string)."""
+    """The URNs the aliases of a registration stand for: each alias is a whole URN, of
+    this resource's type and name."""
     out = set()
     assert registration.opts is not None
     for alias in registration.opts.aliases or []:
-        assert isinstance(alias, pulumi.Alias) and isinstance(alias.parent, str)
-        stack_project, chain = alias.parent.rsplit("::", 2)[0], alias.parent.split("::")[2]
-        out.add(f"{stack_project}::{chain}${registration.type}::{registration.name}")
+        assert isinstance(alias, str) and alias.startswith("urn:pulumi:"), alias
+        assert alias.endswith(f"${registration.type}::{registration.name}"), alias
+        out.add(alias)
     return out
 
 

@@ -21,14 +21,16 @@ resource declares its children with itself as their parent (so options such as
 ``protect`` and ``transformations`` are inherited) and calls ``register_outputs``
 after them. A URN carries the *types* of its parents, so a component or zone moved
 to a zone nested at another depth would get a new URN and preview as delete +
-create: every zone and component carries aliases for the other depths
+create: every zone and component carries aliases (whole URNs) for the other depths
 (:data:`ALIAS_DEPTHS`), so such a move is an update. Inputs and outputs share one
-naming style, camelCase (:mod:`twin.model.naming`); each resource also registers its
-inputs among its outputs, because a stack policy reads resources' outputs.
+naming style, camelCase (:mod:`twin.model.naming`).
 
-Every resource passes its declared attributes as inputs, so ``pulumi preview``
-shows a change to a feed, a capacity or a surge as a diff on that resource. A
-component's requirement groups carry the *names* of its suppliers. Replicas are
+Every resource has one input, ``spec``: its declared attributes as JSON text
+(:mod:`twin.iac.spec`; one text, not an input per attribute, keeps declaring cheap), so
+``pulumi preview --diff`` shows a change to a feed, a capacity or a surge as a ``(json)``
+diff of that resource's ``spec``. It registers ``spec`` as an output too: a stack policy
+reads resources' outputs.
+A component's requirement groups carry the *names* of its suppliers. Replicas are
 inputs of their service rather than child resources: a replica has no name of its
 own in the model, so as a child it would be named by its position and inserting one
 replica would show as every later replica being replaced; as an input it is one
@@ -52,6 +54,7 @@ import pulumi
 from twin.analysis.headline import headline
 from twin.analysis.redundancy import battery_separation, row_feeds
 from twin.errors import DefinitionError, UsageError
+from twin.iac.spec import spec_props
 from twin.model import AnyComponent, Fleet, Region, Service, Site, Zone
 from twin.model.documents import load_fleet
 from twin.model.naming import (
@@ -127,54 +130,55 @@ _SITE_CHAIN = f"{FLEET_TYPE}${REGION_TYPE}${SITE_TYPE}"
 # --------------------------------------------------------------------------- resources
 
 
-def _child_options(parent: pulumi.Resource, aliases: list[pulumi.Alias] | None = None) -> Any:
-    return pulumi.ResourceOptions(parent=parent, aliases=aliases or None)
+def _child_options(parent: pulumi.Resource, aliases: list[str] | None = None) -> Any:
+    return pulumi.ResourceOptions(parent=parent, aliases=list(aliases) if aliases else None)
 
 
-def _depth_aliases(type_token: str, name: str, depth: int) -> list[pulumi.Alias]:
-    """Aliases for ``name`` under a zone at every other depth up to :data:`ALIAS_DEPTHS`.
+def _depth_aliases(type_token: str, name: str, depth: int) -> list[str]:
+    """The URNs ``name`` would have under a zone at each other depth up to :data:`ALIAS_DEPTHS`.
 
-    A URN names the types of its parents, not their names, so the URN it would have
-    had under any zone at depth ``d`` is fixed by ``d`` alone; the alias names a parent
-    URN of that shape. ``depth`` is the number of zones above the resource.
+    A URN names the types of its parents, not their names, so the URN under any zone at
+    depth ``d`` (zones above the resource) is fixed by ``d`` alone. Whole URN strings: the
+    SDK resolves a :class:`pulumi.Alias` with a parent through several ``Output`` s.
     """
-    stack, project = pulumi.get_stack(), pulumi.get_project()
-    aliases = []
-    for d in range(0, ALIAS_DEPTHS + 1):
-        if d == depth or (type_token != ZONE_TYPE and d == 0):
-            continue  # the current place; a component always sits in a zone
-        chain = _SITE_CHAIN + f"${ZONE_TYPE}" * d
-        parent_urn = f"urn:pulumi:{stack}::{project}::{chain}::alias-parent"
-        aliases.append(pulumi.Alias(parent=parent_urn))
-    return aliases
+    prefix = f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{_SITE_CHAIN}"
+    return [
+        f"{prefix}{f'${ZONE_TYPE}' * d}${type_token}::{name}"
+        for d in range(0, ALIAS_DEPTHS + 1)
+        # the current place; a component always sits in a zone
+        if d != depth and (type_token == ZONE_TYPE or d > 0)
+    ]
 
 
 class _ModelResource(pulumi.ComponentResource):
-    """A component resource whose inputs are a model object's declared attributes.
+    """A component resource whose one input, ``spec``, is a model object's inputs as JSON.
 
-    Each input key also becomes an ``Output`` attribute of the resource (the SDK does
-    that for every input), so ``resource.requires`` or ``resource.surges`` can be read
-    in tests. The model object itself is kept as :attr:`spec`; :meth:`finish` registers
-    the outputs once the resource's children are declared.
+    ``inputs`` holds those inputs as a plain dict, ``spec`` is the ``Output[str]`` the SDK
+    makes of the input (:mod:`twin.iac.spec`), ``model`` the model object. :meth:`finish`
+    registers ``spec`` (and any extra outputs) as outputs once the children are declared.
     """
 
-    spec: Any
+    model: Any
+    inputs: dict[str, Any]
+    spec: pulumi.Output[str]
 
     def __init__(
         self,
         type_token: str,
         name: str,
         inputs: Mapping[str, Any],
-        spec: Any,
+        model: Any,
         opts: pulumi.ResourceOptions | None,
     ) -> None:
-        super().__init__(type_token, name, dict(inputs), opts)
-        self.spec = spec
-        self._inputs = dict(inputs)
+        props = spec_props(inputs)
+        super().__init__(type_token, name, props, opts)
+        self.model = model
+        self.inputs = dict(inputs)
+        self._props = props
 
     def finish(self, outputs: Mapping[str, Any] | None = None) -> None:
-        """Register the outputs (the inputs and ``outputs``): call after the children."""
-        self.register_outputs({**self._inputs, **dict(outputs or {})})
+        """Register the outputs (``spec`` and ``outputs``): call after the children."""
+        self.register_outputs({**self._props, **dict(outputs or {})})
 
 
 @dataclass(frozen=True)
@@ -347,12 +351,11 @@ class RegionResource(_ModelResource):
     def __init__(self, name: str, args: RegionArgs, opts: pulumi.ResourceOptions | None = None):
         inputs = model_inputs(args.region, exclude={"name"})
         super().__init__(REGION_TYPE, name, inputs, args.region, opts)
-        self.sites = {
-            site.name: SiteResource(
+        self.sites: dict[str, SiteResource] = {}
+        for site in args.sites:  # a loop, not a comprehension: one frame less per child
+            self.sites[site.name] = SiteResource(
                 site.name, SiteArgs(site, args.derived, args.taken), _child_options(self)
             )
-            for site in args.sites
-        }
         self.finish({"sites": [site.name for site in args.sites]})
 
 
@@ -391,14 +394,13 @@ class FleetResource(_ModelResource):
             sites_in.setdefault(site.region, []).append(site)
         derived = derived_inputs(fleet)
         taken = frozenset(component_names(fleet))
-        self.regions = {
-            region.name: RegionResource(
+        self.regions: dict[str, RegionResource] = {}
+        for region in fleet.regions:  # a loop, not a comprehension: one frame less per child
+            self.regions[region.name] = RegionResource(
                 region.name,
                 RegionArgs(region, sites_in.get(region.name, []), derived, taken),
                 _child_options(self),
             )
-            for region in fleet.regions
-        }
         self.services = {
             service.name: ServiceResource(service.name, ServiceArgs(service), _child_options(self))
             for service in fleet.services

@@ -5,10 +5,12 @@ The pack's ``policy/__main__.py`` only builds a :class:`pulumi_policy.PolicyPack
 ``PolicyPack`` starts its gRPC server when it is constructed), so each validate
 function is unit-tested with constructed arguments.
 
-Resource policies read one resource's inputs. A rack row and a battery string carry,
-under the ``twin`` input, what the twin derived for them at declaration
-(:mod:`twin.analysis.redundancy`): the row's power cords with their paths and UPS
-systems, the string's fire separation from each UPS module it carries.
+Resource policies read one resource's inputs, the stack policy every resource's outputs;
+both carry the resource's inputs as one JSON text, ``spec`` (:mod:`twin.iac.spec`), which
+:func:`inputs_of` decodes. A rack row and a battery string carry, under ``twin`` in it, what
+the twin derived for them at declaration (:mod:`twin.analysis.redundancy`): the row's
+power cords with their paths and UPS systems, the string's fire separation from each UPS
+module it carries.
 
 =============================  =========  ==================================================
 policy                         default    rule
@@ -47,6 +49,7 @@ from pulumi_policy import (
 
 from twin.analysis.contingency import contingency
 from twin.errors import DefinitionError
+from twin.iac.spec import spec_inputs
 from twin.model.naming import (
     DERIVED_KEY,
     FLEET_TYPE,
@@ -60,6 +63,7 @@ __all__ = [
     "PACK_NAME",
     "POLICIES",
     "batteries_fire_separated",
+    "inputs_of",
     "no_single_point_of_failure",
     "rack_rows_dual_fed",
     "services_span_sites",
@@ -75,8 +79,13 @@ _ROW_TYPE = "dctwin:power:RackRow"
 _BATTERY_TYPE = "dctwin:power:Battery"
 
 
-def _derived(props: Mapping[str, Any], key: str) -> Any:
-    derived = props.get(DERIVED_KEY)
+def inputs_of(properties: Mapping[str, Any]) -> dict[str, Any]:
+    """A resource's inputs from the properties a policy is given (its ``spec`` decoded)."""
+    return spec_inputs(properties)
+
+
+def _derived(inputs: Mapping[str, Any], key: str) -> Any:
+    derived = inputs.get(DERIVED_KEY)
     return derived.get(key) if isinstance(derived, Mapping) else None
 
 
@@ -84,7 +93,7 @@ def validate_rack_row(args: ResourceValidationArgs, report_violation: ReportViol
     """A rack row: an A and a B cord, either alone enough, from UPS systems sharing nothing."""
     if args.resource_type != _ROW_TYPE:
         return
-    feeds = _derived(args.props, "powerFeeds")
+    feeds = _derived(inputs_of(args.props), "powerFeeds")
     if not isinstance(feeds, list):
         report_violation(
             f"{args.name}: no power cords recorded; declare it with twin.iac.declare", None
@@ -119,11 +128,12 @@ def validate_battery(args: ResourceValidationArgs, report_violation: ReportViola
     """A battery string: a fire in its room must leave every UPS module it carries up."""
     if args.resource_type != _BATTERY_TYPE:
         return
-    checks = _derived(args.props, "upsSeparation") or []
+    inputs = inputs_of(args.props)
+    checks = _derived(inputs, "upsSeparation") or []
     for check in checks:
         if not check.get("separated"):
             report_violation(
-                f"{args.name} (in {args.props.get('zone')}) is not fire-separated from UPS "
+                f"{args.name} (in {inputs.get('zone')}) is not fire-separated from UPS "
                 f"{check.get('ups')} (in {check.get('upsZone')}): {check.get('reason')}; a "
                 "battery fire takes the UPS with it (Pangyo, 15 Oct 2022)",
                 None,
@@ -135,7 +145,7 @@ def validate_service(args: ResourceValidationArgs, report_violation: ReportViola
     if args.resource_type != SERVICE_TYPE:
         return
     minimum = int(args.get_config().get("minSites", 2))
-    replicas = args.props.get("replicas") or []
+    replicas = inputs_of(args.props).get("replicas") or []
     sites = sorted({r.get("site") for r in replicas if r.get("role", "active") != "rebuild"})
     if len(sites) < minimum:
         report_violation(
@@ -150,12 +160,12 @@ def validate_stack(args: StackValidationArgs, report_violation: ReportViolation)
     fleets = [r for r in args.resources if r.resource_type == FLEET_TYPE]
     if not fleets:
         return
-    sites = [r for r in args.resources if r.resource_type == SITE_TYPE]
-    if any("region" not in r.props for r in sites):
+    resources = [(r.resource_type, r.name, inputs_of(r.props)) for r in args.resources]
+    if any("region" not in inputs for type_, _, inputs in resources if type_ == SITE_TYPE):
         args.not_applicable("the resources' properties are not known yet (preview)")
         return
     try:
-        fleet = fleet_from_resources((r.resource_type, r.name, r.props) for r in args.resources)
+        fleet = fleet_from_resources(resources)
     except DefinitionError as error:
         report_violation(f"the registered resources do not make a valid fleet: {error}", None)
         return
