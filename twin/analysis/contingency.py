@@ -48,6 +48,7 @@ __all__ = [
     "TripleSample",
     "common_cause_groups",
     "contingency",
+    "sampled_triples",
     "transient_sources",
 ]
 
@@ -426,7 +427,7 @@ def contingency(
             )
         )
         if order == 3:
-            triples = _sample_triples(
+            triples = sampled_triples(
                 twin,
                 context,
                 base,
@@ -470,7 +471,7 @@ def contingency(
     )
 
 
-def _sample_triples(
+def sampled_triples(
     twin: Twin,
     context: HarmContext,
     base: list[int],
@@ -481,7 +482,10 @@ def _sample_triples(
     max_listed: int | None,
     scheduler: Scheduler | None,
 ) -> TripleSample:
-    """Sampled N-3 over the pair pool ``members``, in blocks of ``TRIPLE_BLOCK``."""
+    """Sampled N-3 over the pair pool ``members`` (component indices), given every
+    critical pair of it (``a * n + b``, ``a < b``, sorted), in blocks of
+    ``TRIPLE_BLOCK`` shared out over ``scheduler``'s workers when given: what
+    ``contingency(order=3)`` adds to N-2."""
     n_pool = len(members)
     total = n_pool * (n_pool - 1) * (n_pool - 2) // 6
     if n_pool < 3:
