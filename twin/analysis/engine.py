@@ -99,7 +99,7 @@ import numpy as np
 from twin.analysis.graph import EPSILON, CompiledGraph, compile_fleet, csr_entries, distinct
 from twin.model import Fleet
 
-__all__ = ["BatchEvaluation", "Evaluation", "Evaluator", "Promoted", "Surge"]
+__all__ = ["BatchEvaluation", "Evaluation", "Evaluator", "Promoted", "Surge", "gc_paused"]
 
 Surge = float | str
 """A demand multiplier for every service, or the name of a surge: each service then
@@ -297,7 +297,7 @@ class Evaluator:
     def __init__(self, graph: CompiledGraph | Fleet) -> None:
         if isinstance(graph, Fleet):
             graph = compile_fleet(graph)
-        with _gc_paused():
+        with gc_paused():
             self._setup(graph)
         self.baseline: Evaluation = self.evaluate(())
         """The evaluation with nothing failed, nothing held, surge 1, auto promotion."""
@@ -605,7 +605,7 @@ class Evaluator:
         applied: list[int] = []
         marks: list[tuple[int, int, int]] = []
         try:
-            with _gc_paused():
+            with gc_paused():
                 for pos in order:
                     sc = keys[pos]
                     common = 0
@@ -658,7 +658,7 @@ class Evaluator:
         # many sets leave the services the same rows and reachability (a row with
         # anything that feeds no service): settle each such state once
         settled: dict[tuple[object, ...], list[float]] = {}
-        with _gc_paused():
+        with gc_paused():
             for j, k in enumerate(np.asarray(which, dtype=np.int64).tolist()):
                 delta = v[p[k] : p[k + 1]]
                 links = [c for c in delta if is_link[c]]
@@ -1087,7 +1087,7 @@ class _Reach:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector: the hot loops allocate many small acyclic
     objects, and collections triggered by them would traverse the whole model."""
     was_enabled = gc.isenabled()

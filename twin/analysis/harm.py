@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from twin.analysis.engine import BatchEvaluation, Evaluation
+from twin.analysis.engine import BatchEvaluation, Evaluation, gc_paused
 from twin.analysis.graph import EPSILON, csr_entries
 from twin.analysis.interaction import every_pair, interactions, service_inputs, service_rows
 from twin.analysis.scheduler import SharedFleet
@@ -159,23 +159,24 @@ def pair_shard(
         total = pool * (pool - 1) // 2
     critical = interacting = propagated = 0
     listed: list[tuple[int, int]] = []
-    for part, service_only in chunks:
-        harmful_mask = np.zeros(len(part), dtype=bool)
-        full_path = np.flatnonzero(~service_only)
-        if service_only.any():
-            by_form = np.flatnonzero(service_only)
-            unclear = by_form[context.maybe_harmful(loss, part[by_form])]
-            full_path = np.union1d(full_path, unclear)
-        if full_path.size:
-            harmful_mask[full_path] = context.screen(part[full_path], base)
-            propagated += len(full_path)
-        harmful = np.flatnonzero(harmful_mask)
-        critical += len(harmful)
-        room = len(harmful) if job.max_listed is None else max(0, job.max_listed - len(listed))
-        listed.extend((int(a), int(b)) for a, b in part[harmful[:room]].tolist())
-        interacting += len(part)
-        if progress:
-            progress(interacting, total)
+    with gc_paused():  # many short-lived arrays, no cycles: collections only cost
+        for part, service_only in chunks:
+            harmful_mask = np.zeros(len(part), dtype=bool)
+            full_path = np.flatnonzero(~service_only)
+            if service_only.any():
+                by_form = np.flatnonzero(service_only)
+                unclear = by_form[context.maybe_harmful(loss, part[by_form])]
+                full_path = np.union1d(full_path, unclear)
+            if full_path.size:
+                harmful_mask[full_path] = context.screen(part[full_path], base)
+                propagated += len(full_path)
+            harmful = np.flatnonzero(harmful_mask)
+            critical += len(harmful)
+            room = len(harmful) if job.max_listed is None else max(0, job.max_listed - len(listed))
+            listed.extend((int(a), int(b)) for a, b in part[harmful[:room]].tolist())
+            interacting += len(part)
+            if progress:
+                progress(interacting, total)
     return PairResult(critical, interacting, propagated, listed)
 
 
@@ -229,21 +230,22 @@ def triple_shard(twin: Twin, context: HarmContext, base: list[int], job: TripleJ
     n = twin.graph.n_components
     sampled = with_pair = critical = 0
     listed: list[tuple[int, int, int, int, int]] = []
-    for block in job.blocks:
-        triples = sample_triples(job.pool, job.samples, job.seed, block)
-        a, b, c = triples.T
-        holds_pair = np.zeros(len(triples), dtype=bool)
-        for x, y in ((a, b), (a, c), (b, c)):
-            holds_pair |= np.isin(x * n + y, job.critical_pairs)
-        rest = np.flatnonzero(~holds_pair)
-        harmful = rest[context.screen(triples[rest], base)] if rest.size else rest
-        sampled += len(triples)
-        with_pair += int(holds_pair.sum())
-        critical += len(harmful)
-        room = len(harmful) if job.max_listed is None else max(0, job.max_listed - len(listed))
-        for k in harmful[:room].tolist():
-            x, y, z = triples[k].tolist()
-            listed.append((block, k, x, y, z))
+    with gc_paused():
+        for block in job.blocks:
+            triples = sample_triples(job.pool, job.samples, job.seed, block)
+            a, b, c = triples.T
+            holds_pair = np.zeros(len(triples), dtype=bool)
+            for x, y in ((a, b), (a, c), (b, c)):
+                holds_pair |= np.isin(x * n + y, job.critical_pairs)
+            rest = np.flatnonzero(~holds_pair)
+            harmful = rest[context.screen(triples[rest], base)] if rest.size else rest
+            sampled += len(triples)
+            with_pair += int(holds_pair.sum())
+            critical += len(harmful)
+            room = len(harmful) if job.max_listed is None else max(0, job.max_listed - len(listed))
+            for k in harmful[:room].tolist():
+                x, y, z = triples[k].tolist()
+                listed.append((block, k, x, y, z))
     return TripleResult(sampled, with_pair, critical, listed)
 
 
