@@ -6,6 +6,7 @@ cut with an ellipsis; ``Width()`` cuts nothing) and its prose is wrapped to.
 
 from __future__ import annotations
 
+from twin.analysis.harm import Impact
 from twin.analysis.summary import FleetSummary
 from twin.analysis.timeline import ServiceOutcome
 from twin.model.scenarios import ScenarioSpec
@@ -155,6 +156,13 @@ def _service_outcomes(services: list[ServiceOutcome], width: Width) -> list[str]
     return [*lines, format_table(headers, rows, width, wrap=True)]
 
 
+def _failure_sets(what: str, impacts: list[Impact], width: Width) -> str:
+    """Critical pairs or triples: each with the rows it takes and its chain of impact."""
+    return format_table(
+        [what, "rows", "chain of impact"], [[i.label, i.rows, i.chain()] for i in impacts], width
+    )
+
+
 def contingency_table(report: Report, width: Width | None = None) -> str:
     width = width or Width()
     c = report.contingency
@@ -195,14 +203,17 @@ def contingency_table(report: Report, width: Width | None = None) -> str:
         )
         lines.append("")
     if c.order >= 2:
-        lines.append(width.prose(f"{c.pairs_evaluated:,} pairs evaluated; critical pairs:"))
+        listed = len(c.critical_pairs)
         lines.append(
-            format_table(
-                ["pair", "rows", "chain of impact"],
-                [[i.label, i.rows, i.chain()] for i in c.critical_pairs],
-                width,
+            width.prose(
+                f"{c.pairs_evaluated:,} pairs evaluated; "
+                f"{counted(c.critical_pairs_found, 'critical pair')}"
+                + (f", the first {listed:,} listed" if listed < c.critical_pairs_found else "")
+                + (":" if listed else "")
             )
         )
+        if listed:
+            lines.append(_failure_sets("pair", c.critical_pairs, width))
         lines.append("")
     if c.triples is not None:
         t3 = c.triples
@@ -217,13 +228,7 @@ def contingency_table(report: Report, width: Width | None = None) -> str:
             )
         )
         if t3.critical:
-            lines.append(
-                format_table(
-                    ["triple", "rows", "chain of impact"],
-                    [[i.label, i.rows, i.chain()] for i in t3.critical],
-                    width,
-                )
-            )
+            lines.append(_failure_sets("triple", t3.critical, width))
         lines.append("")
     harmful = c.harmful_common_cause
     lines.append(width.prose(f"{len(harmful)} of {len(c.common_cause)} common-cause groups hurt:"))
