@@ -67,25 +67,27 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, value
 
 
+def _site_failing(
+    model: ReliabilityModel, k: int, down: Callable[[str], bool], excused: set[int]
+) -> bool:
+    """Site criterion ``k`` read off a yardstick's answer: a row of the site up at the
+    baseline is down (``down`` by name) and not excused."""
+    g = model.twin.graph
+    s = g.site_names.index(model.criteria[k].name)
+    rows = np.flatnonzero(model._baseline_rows & (g.component_site == s))
+    return any(down(g.component_names[i]) for i in rows if i not in excused)
+
+
 def _reference_failing(model: ReliabilityModel, down: list[int], excused: list[int]) -> np.ndarray:
     """One state judged the naive way: the reference evaluator, then the criteria read
     off its answer (rows of a site up unless excused; services at their SLO)."""
     twin = model.twin
-    g = twin.graph
-    names = g.component_names
-    failed = [names[c] for c in [*model.base, *down]]
-    up, served = reference_evaluate(twin.fleet, failed)
+    names = twin.graph.component_names
+    up, served = reference_evaluate(twin.fleet, [names[c] for c in [*model.base, *down]])
     out = np.zeros(len(model.criteria), dtype=bool)
-    baseline = model._baseline_rows
-    excused_set = set(excused)
     for k, criterion in enumerate(model.criteria):
         if criterion.kind == "site":
-            s = g.site_names.index(criterion.name)
-            out[k] = any(
-                not up[names[i]]
-                for i in np.flatnonzero(baseline & (g.component_site == s))
-                if i not in excused_set
-            )
+            out[k] = _site_failing(model, k, lambda name: not up[name], set(excused))
         else:
             service = next(x for x in twin.fleet.services if x.name == criterion.name)
             out[k] = served[service.name] < service.slo - EPSILON
@@ -97,20 +99,10 @@ def _networkx_site_failing(
 ) -> np.ndarray:
     """The site criteria of one state by the networkx worklist yardstick (components
     only: it has no services), as :func:`_reference_failing` reads them."""
-    g = model.twin.graph
-    names = g.component_names
+    names = model.twin.graph.component_names
     gone = nx.down([names[c] for c in [*model.base, *down]])
-    excused_set = set(excused)
     sites = [k for k, c in enumerate(model.criteria) if c.kind == "site"]
-    out = np.zeros(len(sites), dtype=bool)
-    for j, k in enumerate(sites):
-        s = g.site_names.index(model.criteria[k].name)
-        out[j] = any(
-            names[i] in gone
-            for i in np.flatnonzero(model._baseline_rows & (g.component_site == s))
-            if i not in excused_set
-        )
-    return out
+    return np.array([_site_failing(model, k, gone.__contains__, set(excused)) for k in sites])
 
 
 def bench_monte_carlo(

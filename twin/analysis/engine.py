@@ -499,8 +499,8 @@ class Evaluator:
 
         Every scenario fails ``base`` plus its own components (indices). The propagation
         runs level by level over every scenario together in numpy: the frontier is a
-        set of (scenario, component) pairs, each feeding its gates a decrement; the
-        decrements accumulate per (scenario, gate) and a gate whose sum drops below its
+        set of (scenario, component) pairs, each feeding its gate nodes a decrement; the
+        decrements accumulate per (scenario, node) and a node whose sum drops below its
         threshold takes its owner down in the next level. Same semantics and fixpoint
         as :meth:`evaluate` (nothing held up); the cost is the total size of the cones,
         with numpy's constant, not Python's, so sweeps such as N-1 or a chunk of N-2
@@ -508,19 +508,19 @@ class Evaluator:
         the baseline, never as full states.
         """
         g = self.graph
-        n, n_gates = self._n, g.n_nodes  # gates here are nodes, shared where identical
+        n, n_nodes = self._n, g.n_nodes  # gate nodes: identical gates share one
         k = len(scenarios)
         base_down = np.zeros(n, dtype=bool)
         base_down[self.downstream_cone(list(base))] = True
-        gate_of_entry = np.repeat(np.arange(n_gates), np.diff(g.node_ptr))
+        node_of_entry = np.repeat(np.arange(n_nodes), np.diff(g.node_ptr))
         base_sum = np.bincount(
-            gate_of_entry,
+            node_of_entry,
             weights=g.node_weight * ~base_down[g.node_supplier],
-            minlength=n_gates,
+            minlength=n_nodes,
         )
         thr_low = g.node_threshold - EPSILON
         base_met = base_sum >= thr_low
-        feeds_ptr, feeds_gate, feeds_weight = g.feeds_ptr, g.feeds_node, g.feeds_weight
+        feeds_ptr, feeds_node, feeds_weight = g.feeds_ptr, g.feeds_node, g.feeds_weight
 
         lengths = np.fromiter((len(sc) for sc in scenarios), dtype=np.int64, count=k)
         owner = np.repeat(np.arange(k, dtype=np.int64), lengths)
@@ -539,8 +539,8 @@ class Evaluator:
             which, entry = csr_entries(feeds_ptr, fc)
             if not entry.size:
                 break
-            keys = fs[which] * n_gates + feeds_gate[entry]
-            # this level's decrements per (scenario, gate), merged into the running sums
+            keys = fs[which] * n_nodes + feeds_node[entry]
+            # this level's decrements per (scenario, node), merged into the running sums
             order = np.argsort(keys, kind="stable")
             keys, weights = keys[order], feeds_weight[entry][order]
             first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
@@ -553,7 +553,7 @@ class Evaluator:
             acc_vals[at[known]] = lost[known]
             acc_keys = np.insert(acc_keys, at[~known], touched[~known])
             acc_vals = np.insert(acc_vals, at[~known], lost[~known])
-            ts, tg = np.divmod(touched, n_gates)
+            ts, tg = np.divmod(touched, n_nodes)
             flips = base_met[tg] & (base_sum[tg] - lost < thr_low[tg])
             on, at = csr_entries(g.node_gate_ptr, tg[flips])
             owners = g.gate_owner[g.node_gate[at]]
@@ -564,7 +564,7 @@ class Evaluator:
                 break
             parts.append(frontier)
             going = distinct(frontier // n)
-            still = np.isin(acc_keys // n_gates, going)
+            still = np.isin(acc_keys // n_nodes, going)
             acc_keys, acc_vals = acc_keys[still], acc_vals[still]
             # disjoint sorted sets: a sort, not union1d's unique
             active_down = np.sort(

@@ -235,7 +235,7 @@ class Batteries:
         for name, ups in state.upss.items():
             if name in state.failed or not evaluation.is_up(name):
                 continue
-            if evaluation.gates_met(name) or state.usable_kwh(ups) <= 0:
+            if evaluation.gates_met(name) or not state.has_energy(ups):
                 continue
             now_on[name] = loads.get(name, 0.0)
         newly = [(n, load) for n, load in now_on.items() if n not in state.on_battery]
@@ -250,7 +250,7 @@ class Batteries:
         for name in state.on_battery:
             if name not in now_on and name not in state.failed:
                 ups = state.upss[name]
-                if state.usable_kwh(ups) <= 0:
+                if not state.has_energy(ups):
                     sim.log(
                         EventKind.BATTERY_DEPLETED,
                         name,

@@ -98,17 +98,20 @@ class PlantState:
             for b in self.live_batteries(ups)
         )
 
+    def has_energy(self, ups: Ups) -> bool:
+        """``usable_kwh(ups) > 0`` without the sum (its terms are never negative): some
+        live battery delivers energy. Asked for every UPS at every settle."""
+        kwh, batteries = self.battery_kwh, self.batteries
+        return any(
+            kwh.get(b, 0.0) > ENERGY_EPS_KWH
+            and kwh[b] * batteries[b].efficiency * ups.efficiency > 0
+            for b in ups.batteries
+        )
+
     def held(self) -> list[str]:
         """UPSs that a live battery can carry through the loss of their input."""
-        kwh, batteries = self.battery_kwh, self.batteries
-        # usable_kwh(ups) > 0, without summing: some live battery delivers energy
         return [
             name
             for name, ups in self.upss.items()
-            if name not in self.failed
-            and any(
-                kwh.get(b, 0.0) > ENERGY_EPS_KWH
-                and kwh[b] * batteries[b].efficiency * ups.efficiency > 0
-                for b in ups.batteries
-            )
+            if name not in self.failed and self.has_energy(ups)
         ]
