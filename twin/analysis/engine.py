@@ -88,18 +88,23 @@ invariants over several files. The two result types come first, the evaluator af
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from twin.analysis.graph import EPSILON, CompiledGraph, compile_fleet, csr_entries, distinct
+from twin.analysis.graph import (
+    EPSILON,
+    CompiledGraph,
+    compile_fleet,
+    csr_entries,
+    distinct,
+    gc_paused,
+)
 from twin.model import Fleet
 
-__all__ = ["BatchEvaluation", "Evaluation", "Evaluator", "Promoted", "Surge", "gc_paused"]
+__all__ = ["BatchEvaluation", "Evaluation", "Evaluator", "Promoted", "Surge"]
 
 Surge = float | str
 """A demand multiplier for every service, or the name of a surge: each service then
@@ -1084,19 +1089,6 @@ class _Reach:
     users: list[bool]
     group: list[int]
     trivial: bool
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: the hot loops allocate many small acyclic
-    objects, and collections triggered by them would traverse the whole model."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:

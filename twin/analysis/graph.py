@@ -36,7 +36,9 @@ threshold ``req.capacity``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +53,7 @@ __all__ = [
     "compile_fleet",
     "csr_entries",
     "distinct",
+    "gc_paused",
 ]
 
 EPSILON = 1e-9
@@ -82,6 +85,19 @@ def distinct(values: np.ndarray) -> np.ndarray:
     if values.size:
         values = values[np.r_[True, values[1:] != values[:-1]]]
     return values
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: the hot loops allocate many small acyclic
+    objects, and collections triggered by them would traverse the whole model."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -324,6 +340,11 @@ def compile_fleet(fleet: Fleet, share_gates: bool = True) -> CompiledGraph:
     """
     global _compilations
     _compilations += 1
+    with gc_paused():  # a fleet is many objects: a collection here traverses all of them
+        return _compile(fleet, share_gates)
+
+
+def _compile(fleet: Fleet, share_gates: bool) -> CompiledGraph:
     pairs = fleet.components()
     names = tuple(comp.name for _, comp in pairs)
     cindex = {name: i for i, name in enumerate(names)}

@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from twin.analysis.engine import BatchEvaluation, Evaluation, gc_paused
-from twin.analysis.graph import EPSILON, csr_entries
+from twin.analysis.engine import BatchEvaluation, Evaluation
+from twin.analysis.graph import EPSILON, csr_entries, gc_paused
 from twin.analysis.interaction import every_pair, interactions, service_inputs, service_rows
 from twin.analysis.scheduler import SharedFleet
 from twin.analysis.twin import Twin
