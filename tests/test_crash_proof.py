@@ -387,6 +387,30 @@ def test_sigint_before_publication_still_exits_130_and_publishes_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_sigint_a_library_turns_into_its_own_error_still_exits_130(tmp_path, monkeypatch, capsys):
+    """matplotlib's C code can turn the KeyboardInterrupt raised inside it into a
+    ValueError ("Invalid bounding box"): the run was interrupted, not broken — 130, not
+    an internal error, and nothing published."""
+    from twin.outputs.files import OutputSet
+
+    out = tmp_path / "out"
+    real_write = OutputSet.write
+
+    def write_then_swallowed(self, relative, content):
+        target = real_write(self, relative, content)
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            raise ValueError("Invalid bounding box") from None
+        return target
+
+    monkeypatch.setattr(OutputSet, "write", write_then_swallowed)
+    assert main(["report", "--stack", "lab", "--out-dir", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert err.strip().endswith("dctwin: interrupted") and "internal error" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_sigint_while_a_single_file_is_published_is_dropped(tmp_path, monkeypatch, capsys):
     out = tmp_path / "tier.json"
     fake = _interrupt_publication(monkeypatch, "replace")

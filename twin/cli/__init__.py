@@ -668,6 +668,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit:
         raise  # argparse's usage errors (exit 2) and --help (exit 0)
     except Exception as error:  # a bug: one line, never the exit code of a verdict
+        if interrupted():
+            # a library turned the KeyboardInterrupt into its own error (matplotlib's
+            # C code: "Invalid bounding box"): the run was interrupted, not broken
+            sys.stderr.write("dctwin: interrupted\n")
+            return EXIT_INTERRUPTED
         if debug:
             traceback.print_exc()
         message = terminal_safe(str(error).splitlines()[0] if str(error) else "")[:300]
